@@ -1,0 +1,51 @@
+# Two commands on a fresh machine: `make serve` and `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+KG     := $(VENV)/bin/kg
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install install-test serve index test lint bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+# torch first: the CPU build of 2.13.0 lies on disk; anything else pulls a CUDA build.
+$(VENV)/.stamp-install: pyproject.toml | $(PY)
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.stamp-test: pyproject.toml $(VENV)/.stamp-install
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.stamp-install
+
+install-test: $(VENV)/.stamp-test
+
+index: install
+	$(KG) index
+
+# Indexing is incremental: a fresh checkout builds the index, later runs check it in seconds.
+serve: install
+	$(KG) index
+	$(KG) serve
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: lint
+	$(VENV)/bin/pytest -q -m "not slow"
+
+bench: install-test
+	$(PY) bench/bench_index.py
+	$(PY) bench/bench_search.py
+
+clean:
+	rm -rf data .pytest_cache .mypy_cache .ruff_cache
