@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -40,7 +40,7 @@ class SearchSettings(BaseModel):
         100, ge=10, le=5000, description="Candidates taken from each retriever before fusion."
     )
     dense_weight: float = Field(
-        0.5, ge=0.0, le=1.0, description="Weight of the dense score in the fused score."
+        0.3, ge=0.0, le=1.0, description="Weight of the dense score in the fused score."
     )
     snippet_chars: int = Field(240, ge=40, le=2000, description="Length of highlighted snippets.")
 
@@ -50,6 +50,79 @@ class ApiSettings(BaseModel):
 
     host: str = Field("127.0.0.1", description="Address `kg serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `kg serve` binds.")
+
+
+class GraphSettings(BaseModel):
+    """The graph store and the bounds on every Cypher query sent to it."""
+
+    store: Literal["falkordb", "neo4j"] = Field(
+        default="falkordb",
+        description="Graph store: the embedded FalkorDB (default) or a Neo4j 5 server.",
+    )
+    graph_name: str = Field(
+        default="kg",
+        pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$",
+        description="Name of the graph (FalkorDB key) the service reads and writes.",
+    )
+    falkordb_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="TCP port of the embedded FalkorDB (bound to 127.0.0.1); 0 opens none, "
+        "the server listens only on a unix socket in <data_dir>/graph.",
+    )
+    start_timeout_s: float = Field(
+        default=20.0,
+        gt=0,
+        le=600,
+        description="How long to wait for the embedded FalkorDB to start.",
+    )
+    query_timeout_ms: int = Field(
+        default=5_000, ge=1, description="Time limit of a read query that does not ask for one."
+    )
+    max_query_timeout_ms: int = Field(
+        default=60_000,
+        ge=1,
+        description="Largest time limit of any query, reads and writes (longer requests are "
+        "clamped); also set server-wide (FalkorDB TIMEOUT_MAX).",
+    )
+    max_rows: int = Field(
+        default=1_000, ge=1, description="Row cap of a read query that sets none."
+    )
+    max_rows_limit: int = Field(
+        default=10_000,
+        ge=1,
+        description="Largest row cap a read query may ask for (larger requests are clamped); "
+        "also set server-wide (FalkorDB RESULTSET_SIZE).",
+    )
+    query_memory_mb: int = Field(
+        default=1024,
+        ge=0,
+        description="Memory one FalkorDB query may use (QUERY_MEM_CAPACITY); 0 means unbounded.",
+    )
+    max_query_chars: int = Field(
+        default=10_000,
+        ge=16,
+        le=1_000_000,
+        description="Longest Cypher text accepted from analysts.",
+    )
+    batch_size: int = Field(
+        default=500, ge=1, le=100_000, description="Rows per UNWIND batch when loading the graph."
+    )
+    neo4j_uri: str = Field(default="bolt://localhost:7687", description="Neo4j server URI.")
+    neo4j_user: str = Field(default="neo4j", description="Neo4j user name.")
+    neo4j_password: SecretStr | None = Field(
+        default=None, description="Neo4j password; required when store is neo4j (no default)."
+    )
+    neo4j_database: str = Field(default="neo4j", description="Neo4j database name.")
+
+    @model_validator(mode="after")
+    def _defaults_within_limits(self) -> GraphSettings:
+        if self.query_timeout_ms > self.max_query_timeout_ms:
+            raise ValueError("query_timeout_ms must not exceed max_query_timeout_ms")
+        if self.max_rows > self.max_rows_limit:
+            raise ValueError("max_rows must not exceed max_rows_limit")
+        return self
 
 
 class Settings(BaseSettings):
@@ -68,6 +141,7 @@ class Settings(BaseSettings):
     chunk: ChunkSettings = ChunkSettings()
     search: SearchSettings = SearchSettings()
     api: ApiSettings = ApiSettings()
+    graph: GraphSettings = GraphSettings()
 
     @property
     def index_dir(self) -> Path:

@@ -1,0 +1,37 @@
+"""The FastAPI application: services built once in the lifespan, thin routers, one error shape."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.deps import Services
+from api.routes import documents, health, search
+from kg import __version__
+from kg.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    """The API over the index in settings.data_dir (services may be passed in, e.g. by tests)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if getattr(app.state, "services", None) is None:
+            app.state.services = Services(settings or get_settings())
+            app.state.services.warm_up()
+        yield
+
+    app = FastAPI(
+        title="policing-kg",
+        version=__version__,
+        description="Knowledge graph and cited semantic search over policing documents.",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    errors.install(app)
+    for module in (search, documents, health):
+        app.include_router(module.router)
+    return app

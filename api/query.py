@@ -1,0 +1,131 @@
+"""Query analysis: the glossary learnt from the corpus, and acronym expansion both ways."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from indexer.store import StoredAcronym
+from kg.text import STOP_WORDS, normalise
+
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9&+/\-]*")
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        start=1,
+    )
+}
+_PERIOD = re.compile(
+    r"\b(?:(" + "|".join(_MONTHS) + r")\s+)?((?:19|20)\d\d)(?:/(\d\d))?\b", re.IGNORECASE
+)
+_MAX_FORMS = 3
+
+
+@lru_cache(maxsize=1)
+def default_acronyms() -> dict[str, list[str]]:
+    """The packaged list of common policing acronyms (indexer/data/acronyms.yaml)."""
+    raw = resources.files("indexer").joinpath("data/acronyms.yaml").read_text("utf-8")
+    data = yaml.safe_load(raw) or {}
+    out: dict[str, list[str]] = {}
+    for acronym, forms in (data.get("acronyms") or {}).items():
+        out[str(acronym)] = [forms] if isinstance(forms, str) else [str(f) for f in forms]
+    return out
+
+
+@dataclass
+class Glossary:
+    """acronym -> long forms: defined in the corpus first, then the defaults, then inferred."""
+
+    forms: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, learnt: Iterable[StoredAcronym], defaults: dict[str, list[str]]) -> Glossary:
+        """Merge what the indexer learnt with the packaged defaults."""
+        defined: dict[str, dict[str, str]] = {}
+        inferred: dict[str, dict[str, str]] = {}
+        for item in learnt:
+            target = defined if item.kind == "defined" else inferred
+            d = item.definition
+            target.setdefault(d.acronym, {}).setdefault(normalise(d.expansion), d.expansion)
+        forms: dict[str, list[str]] = {}
+        for acronym in {*defined, *defaults, *inferred}:
+            chosen = list(defined.get(acronym, {}).values())
+            if not chosen:
+                chosen = list(defaults.get(acronym, []))
+            if not chosen:
+                chosen = list(inferred.get(acronym, {}).values())
+            # Plural forms ("PCSOs") defined as plurals should not shadow singulars.
+            forms[acronym] = _dedupe(chosen)[:_MAX_FORMS]
+        return cls(forms)
+
+    def expand(self, query: str) -> list[tuple[str, str]]:
+        """(acronym, long form) pairs for the acronyms in `query`, and for long forms in it."""
+        pairs: list[tuple[str, str]] = []
+        for token in _TOKEN.findall(query):
+            forms = self.forms.get(token)
+            if forms is None and token.lower() not in STOP_WORDS and len(token) >= 3:
+                forms = self.forms.get(token.upper())
+                token = token.upper()
+            for form in forms or []:
+                pairs.append((token, form))
+        lowered = normalise(query)
+        for acronym, forms in self.forms.items():
+            for form in forms:
+                if len(form) > 6 and normalise(form) in lowered and acronym not in query:
+                    pairs.append((acronym, form))
+        return pairs
+
+
+@dataclass(frozen=True)
+class Period:
+    """A year, or a month of a year, that a query names ("in 2006", "December 2014")."""
+
+    year: int
+    month: int | None = None
+
+    def contains(self, when: date) -> bool:
+        """Whether `when` falls in this period."""
+        return when.year == self.year and (self.month is None or when.month == self.month)
+
+
+def periods(query: str) -> tuple[Period, ...]:
+    """The periods a query names; "2014/15" names both years."""
+    found: list[Period] = []
+    for m in _PERIOD.finditer(query):
+        month = _MONTHS[m.group(1).lower()] if m.group(1) else None
+        year = int(m.group(2))
+        found.append(Period(year, month))
+        if m.group(3):
+            found.append(Period(year // 100 * 100 + int(m.group(3))))
+    return tuple(found)
+
+
+def _dedupe(forms: list[str]) -> list[str]:
+    out: list[str] = []
+    seen: set[str] = set()
+    for form in forms:
+        key = normalise(form).rstrip("s")
+        if key not in seen:
+            seen.add(key)
+            out.append(form)
+    return out

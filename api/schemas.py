@@ -1,0 +1,152 @@
+"""Response and request models of the HTTP API (separate from the internal types)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from api.search import Hit
+from kg.types import Document
+
+MAX_QUERY_CHARS = (
+    10_000  # hard ceiling; the configured limit (KG_SEARCH__MAX_QUERY_CHARS) applies first
+)
+
+
+class SearchParams(BaseModel):
+    """Query string of GET /search. Unknown parameters are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: str = Field(..., min_length=1, max_length=MAX_QUERY_CHARS, description="The query.")
+    k: int | None = Field(
+        None, ge=1, description="Results wanted (1..KG_SEARCH__MAX_K, default 10)."
+    )
+    doc: list[str] = Field(
+        default_factory=list, description="Only these document ids (repeatable)."
+    )
+    date_from: date | None = Field(
+        None, description="Only documents dated on or after (YYYY-MM-DD)."
+    )
+    date_to: date | None = Field(
+        None, description="Only documents dated on or before (YYYY-MM-DD)."
+    )
+    mode: Literal["hybrid", "dense", "keyword"] = Field("hybrid", description="Retrieval mode.")
+
+    @field_validator("q")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+
+class SearchResult(BaseModel):
+    """One ranked passage with its citation."""
+
+    doc: str = Field(description="Document id: its path in the corpus (the file name).")
+    chunkId: str
+    text: str = Field(description="The passage, cleaned of conversion boilerplate.")
+    start: int = Field(description="Start offset of the passage in the document text.")
+    end: int = Field(description="End offset (exclusive) in the document text.")
+    score: float = Field(description="Fused score (higher is better).")
+    title: str
+    date: date | None
+    section: str | None
+    paragraph: str | None
+    page: int | None
+    snippet: str = Field(description="HTML: the best window of the passage, matches in <mark>.")
+    denseScore: float
+    keywordScore: float
+
+    @classmethod
+    def from_hit(cls, hit: Hit) -> SearchResult:
+        """Build from an internal search hit."""
+        c, d = hit.chunk, hit.document
+        return cls(
+            doc=c.doc_id,
+            chunkId=c.id,
+            text=c.text,
+            start=c.start,
+            end=c.end,
+            score=hit.score,
+            title=d.title,
+            date=d.date,
+            section=c.section,
+            paragraph=c.paragraph,
+            page=c.page,
+            snippet=hit.snippet,
+            denseScore=hit.dense,
+            keywordScore=hit.keyword,
+        )
+
+
+class Expansion(BaseModel):
+    """An acronym and the long form the query was widened with."""
+
+    acronym: str
+    expansion: str
+
+
+class SearchResponse(BaseModel):
+    """Body of GET /search and of `kg search --json`."""
+
+    results: list[SearchResult]
+    query: str
+    mode: str
+    expansions: list[Expansion]
+
+
+class DocumentSummary(BaseModel):
+    """A document in the index."""
+
+    id: str
+    title: str
+    date: date | None
+    dateText: str | None
+    dateSource: str
+    format: str
+    sha256: str
+    chars: int
+    pages: int
+    chunks: int
+
+    @classmethod
+    def build(cls, d: Document, chunks: int) -> DocumentSummary:
+        """Build from an internal document."""
+        return cls(
+            id=d.id,
+            title=d.title,
+            date=d.date,
+            dateText=d.date_text,
+            dateSource=d.date_source,
+            format=d.format,
+            sha256=d.sha256,
+            chars=len(d.text),
+            pages=len(d.pages),
+            chunks=chunks,
+        )
+
+
+class DocumentList(BaseModel):
+    """Body of GET /documents."""
+
+    documents: list[DocumentSummary]
+
+
+class DocumentDetail(DocumentSummary):
+    """Body of GET /documents/{id}: the summary and the text that offsets point into."""
+
+    text: str
+
+
+class Health(BaseModel):
+    """Body of GET /health."""
+
+    status: Literal["ok", "no_index"]
+    documents: int
+    chunks: int
+    index: str | None
+    model: str

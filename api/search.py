@@ -1,0 +1,279 @@
+"""Hybrid search: dense (FAISS) and BM25 candidates, fused by a tuned weighted score."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+import faiss
+import numpy as np
+
+from api.keyword import KeywordIndex
+from api.query import Glossary, Period, default_acronyms, periods
+from api.snippets import snippet
+from indexer.chunk import context_header
+from indexer.embed import Encoder
+from indexer.store import IndexDirectory, Snapshot
+from kg.errors import InvalidRequest
+from kg.settings import Settings
+from kg.text import terms
+from kg.types import Chunk, Document
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "dense", "keyword"]
+MODES: tuple[Mode, ...] = ("hybrid", "dense", "keyword")
+# Expansion terms (an acronym's long form, a long form's acronym) count for less than the
+# words the user typed: they widen recall without outranking exact matches.
+_EXPANSION_WEIGHT = 0.6
+# A passage from a document dated in the period a query names ("chief constable 2006") gains
+# this much of the fused score's range: a nudge between close candidates, not a filter.
+_PERIOD_BOOST = 0.15
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict search to some documents and a date range (inclusive)."""
+
+    docs: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter is set."""
+        return bool(self.docs) or self.date_from is not None or self.date_to is not None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage with its citation."""
+
+    chunk: Chunk
+    document: Document
+    score: float
+    dense: float
+    keyword: float
+    snippet: str
+
+
+@dataclass(frozen=True)
+class AnalysedQuery:
+    """A query with its expansions, as each retriever will see it."""
+
+    text: str
+    expansions: tuple[tuple[str, str], ...]
+    dense_text: str
+    keyword_terms: dict[str, float]
+    periods: tuple[Period, ...] = ()
+
+
+class _Loaded:
+    """One index generation in memory: documents, chunks, vectors, BM25, glossary."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.name = snapshot.path.name
+        self.snapshot = snapshot
+        self.documents = {s.document.id: s.document for s in snapshot.documents()}
+        self.chunks = [s.chunk for s in snapshot.chunks()]
+        self.vectors = snapshot.vectors
+        self.doc_rows: dict[str, np.ndarray] = {}
+        doc_ids = np.asarray([c.doc_id for c in self.chunks])
+        for doc_id in self.documents:
+            self.doc_rows[doc_id] = np.flatnonzero(doc_ids == doc_id)
+        self.keyword = KeywordIndex(
+            [_keyword_text(self.documents[c.doc_id], c) for c in self.chunks]
+        )
+        self.glossary = Glossary.build(snapshot.acronyms(), default_acronyms())
+
+
+def _keyword_text(document: Document, chunk: Chunk) -> str:
+    """What BM25 indexes for a chunk: its section heading and its text."""
+    header = context_header(document, chunk.section)
+    return f"{header}\n{chunk.text}"
+
+
+class SearchService:
+    """Search over the current index generation; reloads when a new one is published."""
+
+    def __init__(self, settings: Settings, encoder: Encoder) -> None:
+        self.settings = settings
+        self.encoder = encoder
+        self._directory = IndexDirectory(settings.index_dir)
+        self._lock = threading.Lock()
+        self._loaded = _Loaded(Snapshot.open_current(settings.index_dir))
+
+    @property
+    def index(self) -> _Loaded:
+        """The loaded generation, swapped for a newer one if `kg index` published it."""
+        name = self._directory.current_name()
+        if name is not None and name != self._loaded.name:
+            with self._lock:
+                if name != self._loaded.name:
+                    log.info("loading new index generation %s", name)
+                    self._loaded = _Loaded(Snapshot.open_current(self.settings.index_dir))
+        return self._loaded
+
+    def documents(self) -> list[Document]:
+        """Every indexed document, by id."""
+        return sorted(self.index.documents.values(), key=lambda d: d.id)
+
+    def chunk_count(self, doc_id: str) -> int:
+        """How many chunks a document has."""
+        return len(self.index.doc_rows.get(doc_id, ()))
+
+    def analyse(self, query: str, index: _Loaded | None = None) -> AnalysedQuery:
+        """Expand acronyms and long forms; build each retriever's view of the query."""
+        index = index or self.index
+        expansions = tuple(index.glossary.expand(query))
+        extra = [form for acronym, form in expansions if acronym in query] + [
+            acronym for acronym, _ in expansions if acronym not in query
+        ]
+        dense_text = f"{query} ({'; '.join(extra)})" if extra else query
+        weights = index.keyword.weighted_terms(query)
+        for text in extra:
+            for term, weight in index.keyword.weighted_terms(text, _EXPANSION_WEIGHT).items():
+                weights.setdefault(term, weight)
+        return AnalysedQuery(query, expansions, dense_text, weights, periods(query))
+
+    def _mask(self, index: _Loaded, filters: Filters) -> np.ndarray | None:
+        if not filters.active:
+            return None
+        unknown = [d for d in filters.docs if d not in index.documents]
+        if unknown:
+            raise InvalidRequest(f"unknown document(s): {', '.join(unknown)}")
+        mask = np.zeros(len(index.chunks), dtype=bool)
+        for doc_id, document in index.documents.items():
+            if filters.docs and doc_id not in filters.docs:
+                continue
+            if (filters.date_from or filters.date_to) and document.date is None:
+                continue
+            if filters.date_from and document.date and document.date < filters.date_from:
+                continue
+            if filters.date_to and document.date and document.date > filters.date_to:
+                continue
+            mask[index.doc_rows[doc_id]] = True
+        return mask
+
+    def search(
+        self, query: str, k: int = 10, filters: Filters | None = None, mode: Mode = "hybrid"
+    ) -> list[Hit]:
+        """The k best passages for `query`."""
+        index = self.index
+        filters = filters or Filters()
+        mask = self._mask(index, filters)
+        n = len(index.chunks)
+        if n == 0 or (mask is not None and not mask.any()):
+            return []
+        analysed = self.analyse(query, index)
+        depth = min(max(self.settings.search.candidates, k), n)
+
+        dense_rows, dense_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if mode != "keyword":
+            qvec = self.encoder.encode([analysed.dense_text])
+            dense_rows, dense_scores = _faiss_search(index.vectors, qvec, depth, mask)
+        keyword_all = np.zeros(n, dtype=np.float32)
+        if mode != "dense":
+            keyword_all = index.keyword.scores(analysed.keyword_terms)
+            if mask is not None:
+                keyword_all[~mask] = 0.0
+
+        if mode == "dense":
+            dense_of = dict(zip(dense_rows.tolist(), dense_scores.tolist(), strict=True))
+            return self._hits(
+                index, analysed, dense_rows[:k], dense_scores[:k], dense_of, keyword_all
+            )
+        keyword_rows = _top(keyword_all, depth)
+        if mode == "keyword":
+            rows = keyword_rows[:k]
+            return self._hits(index, analysed, rows, keyword_all[rows], {}, keyword_all)
+
+        candidates = np.union1d(dense_rows, keyword_rows)
+        dense_of = dict(zip(dense_rows.tolist(), dense_scores.tolist(), strict=True))
+        missing = [int(r) for r in candidates if int(r) not in dense_of]
+        if missing:
+            vectors = index.vectors.reconstruct_batch(np.asarray(missing, dtype=np.int64))
+            for r, s in zip(missing, (vectors @ qvec[0]).tolist(), strict=True):
+                dense_of[r] = s
+        dense_c = np.asarray([dense_of[int(r)] for r in candidates], dtype=np.float32)
+        keyword_c = keyword_all[candidates]
+        alpha = self.settings.search.dense_weight
+        fused = alpha * _minmax(dense_c) + (1.0 - alpha) * _minmax(keyword_c)
+        if analysed.periods:
+            fused += _PERIOD_BOOST * self._in_periods(index, candidates, analysed.periods)
+        order = np.argsort(-fused, kind="stable")[:k]
+        return self._hits(index, analysed, candidates[order], fused[order], dense_of, keyword_all)
+
+    @staticmethod
+    def _in_periods(index: _Loaded, rows: np.ndarray, wanted: tuple[Period, ...]) -> np.ndarray:
+        """1.0 for rows whose document is dated in one of the periods, else 0.0."""
+        out = np.zeros(len(rows), dtype=np.float32)
+        for i, row in enumerate(rows.tolist()):
+            when = index.documents[index.chunks[row].doc_id].date
+            if when is not None and any(p.contains(when) for p in wanted):
+                out[i] = 1.0
+        return out
+
+    def _hits(
+        self,
+        index: _Loaded,
+        analysed: AnalysedQuery,
+        rows: np.ndarray,
+        scores: np.ndarray,
+        dense_of: dict[int, float],
+        keyword_all: np.ndarray,
+    ) -> list[Hit]:
+        highlight = set(analysed.keyword_terms) | set(terms(analysed.text))
+        hits = []
+        for row, score in zip(rows.tolist(), scores.tolist(), strict=True):
+            chunk = index.chunks[row]
+            hits.append(
+                Hit(
+                    chunk=chunk,
+                    document=index.documents[chunk.doc_id],
+                    score=round(float(score), 6),
+                    dense=round(float(dense_of.get(row, 0.0)), 6),
+                    keyword=round(float(keyword_all[row]), 6),
+                    snippet=snippet(chunk.text, highlight, self.settings.search.snippet_chars),
+                )
+            )
+        return hits
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    if len(values) == 0:
+        return values
+    low, high = float(values.min()), float(values.max())
+    if high - low < 1e-9:
+        return np.ones_like(values) if high > 0 else np.zeros_like(values)
+    return (values - low) / (high - low)
+
+
+def _top(scores: np.ndarray, depth: int) -> np.ndarray:
+    """Rows of the `depth` highest positive scores, best first."""
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > depth:
+        positive = positive[np.argpartition(-scores[positive], depth - 1)[:depth]]
+    return positive[np.argsort(-scores[positive], kind="stable")]
+
+
+def _faiss_search(
+    vectors: faiss.Index, query: np.ndarray, depth: int, mask: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    params = None
+    if mask is not None:
+        # Restrict the search itself (not a post-filter), so k results come back when they exist.
+        selector = faiss.IDSelectorBatch(np.flatnonzero(mask).astype(np.int64))
+        params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]  # SWIG kwargs
+    scores, rows = vectors.search(query, depth, params=params)
+    keep = rows[0] >= 0
+    return rows[0][keep].astype(np.int64), scores[0][keep]
+
+
+def all_modes() -> Sequence[Mode]:
+    """The search modes, hybrid first."""
+    return MODES

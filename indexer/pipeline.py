@@ -1,0 +1,287 @@
+"""The write path up to the vector store: load, clean, segment, chunk, embed, store.
+
+Incremental: a document whose bytes (and sidecar) are unchanged is carried over as it was;
+a changed one is re-chunked, and only chunks whose embedded text changed are re-encoded;
+a document gone from the indexed folders is removed. A document that cannot be read is
+reported and skipped; if an earlier version of it is indexed, that version is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from indexer import load
+from indexer.chunk import Chunker
+from indexer.clean import CleanText, clean, default_patterns
+from indexer.embed import SentenceTransformerEncoder
+from indexer.glossary import find_definitions, infer_definitions
+from indexer.segment import segment
+from indexer.store import (
+    Generation,
+    IndexDirectory,
+    Snapshot,
+    StoredAcronym,
+    StoredChunk,
+    StoredDocument,
+)
+from kg.errors import DocumentError, IndexError_
+from kg.settings import Settings
+from kg.types import AcronymDefinition, Chunk, Document, IndexReport
+
+log = logging.getLogger(__name__)
+
+# Bump when chunking or cleaning changes in a way that must rebuild every document.
+PIPELINE_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class _Processed:
+    stored: StoredDocument
+    chunks: list[Chunk]
+    embedding_texts: list[str]
+    acronyms: list[StoredAcronym]
+
+
+def fingerprint(path: Path) -> str:
+    """sha256 of a document's bytes and of its sidecar's, if it has one."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    for suffix in (".meta.yaml", ".meta.json"):
+        sidecar = path.with_name(path.name + suffix)
+        if sidecar.is_file():
+            digest += ":" + hashlib.sha256(sidecar.read_bytes()).hexdigest()[:16]
+    return digest
+
+
+def settings_signature(settings: Settings, model: str) -> str:
+    """What, besides a document's bytes, decides its chunks and vectors."""
+    patterns = "|".join(p.regex.pattern for p in default_patterns())
+    raw = "\x00".join(
+        [
+            PIPELINE_VERSION,
+            model,
+            str(settings.chunk.size_tokens),
+            str(settings.chunk.overlap_tokens),
+            hashlib.sha1(patterns.encode()).hexdigest(),
+        ]
+    )
+    return hashlib.sha1(raw.encode()).hexdigest()
+
+
+def _embed_key(model: str, text: str) -> str:
+    return hashlib.sha1(f"{model}\x00{text}".encode()).hexdigest()
+
+
+def _under(source: str, roots: Sequence[Path]) -> bool:
+    path = Path(source)
+    return any(path == root or root in path.parents for root in roots)
+
+
+class Indexer:
+    """Runs index passes over folders and files into the index directory."""
+
+    def __init__(self, settings: Settings, encoder: SentenceTransformerEncoder | None = None):
+        self.settings = settings
+        self._encoder = encoder
+        self.directory = IndexDirectory(settings.index_dir)
+
+    @property
+    def encoder(self) -> SentenceTransformerEncoder:
+        """The encoder (its model loads only when something must be embedded)."""
+        if self._encoder is None:
+            self._encoder = SentenceTransformerEncoder(self.settings.embedding)
+        return self._encoder
+
+    def run(self, paths: Sequence[Path] | None = None, *, progress: bool = False) -> IndexReport:
+        """Bring the index in line with `paths` (the corpus folder by default)."""
+        report = IndexReport()
+        roots = [p.resolve() for p in (paths or [self.settings.corpus_dir])]
+        with self.directory.lock():
+            started = time.perf_counter()
+            previous = self._previous()
+            prev_docs = {s.document.id: s for s in previous.documents()} if previous else {}
+            signature = settings_signature(self.settings, self.encoder.name)
+            same_settings = previous is not None and previous.meta.get("signature") == signature
+
+            found = load.discover(roots)
+            todo: list[tuple[Path, str, str]] = []
+            keep: dict[str, StoredDocument] = {}
+            seen_ids: set[str] = set()
+            for path, doc_id in found:
+                if doc_id in seen_ids:
+                    report.failed[str(path)] = f"another file already has the id {doc_id!r}"
+                    continue
+                seen_ids.add(doc_id)
+                try:
+                    print_ = fingerprint(path)
+                except OSError as e:
+                    report.failed[str(path)] = f"cannot read: {e}"
+                    continue
+                old = prev_docs.get(doc_id)
+                if same_settings and old is not None and old.fingerprint == print_:
+                    keep[doc_id] = old
+                    report.unchanged.append(doc_id)
+                else:
+                    todo.append((path, doc_id, print_))
+            report.timings["scan"] = time.perf_counter() - started
+
+            processed = self._process(todo, report, progress)
+            for doc_id, old in prev_docs.items():
+                if doc_id in keep or doc_id in processed:
+                    continue
+                if not _under(old.document.source, roots) or (old.document.source in report.failed):
+                    keep[doc_id] = old  # outside this run's folders, or now unreadable
+                else:
+                    report.removed.append(doc_id)
+            for doc_id in processed:
+                (report.replaced if doc_id in prev_docs else report.added).append(doc_id)
+
+            if not report.changed and same_settings:
+                report.chunks = previous.vectors.ntotal if previous else 0
+                report.timings["total"] = time.perf_counter() - started
+                return report
+            self._write(previous, keep, processed, signature, report, progress)
+            report.timings["total"] = time.perf_counter() - started
+            return report
+
+    def _previous(self) -> Snapshot | None:
+        current = self.directory.current
+        if current is None:
+            return None
+        try:
+            return Snapshot(current)
+        except IndexError_ as e:
+            log.warning("previous index unreadable, rebuilding everything: %s", e)
+            return None
+
+    def _process(
+        self, todo: list[tuple[Path, str, str]], report: IndexReport, progress: bool
+    ) -> dict[str, _Processed]:
+        """Load, clean, segment, chunk and learn acronyms for each new or changed document."""
+        chunker = Chunker(
+            self.encoder.count_tokens,
+            self.settings.chunk.size_tokens,
+            self.settings.chunk.overlap_tokens,
+            self.encoder.max_text_tokens,
+        )
+        out: dict[str, _Processed] = {}
+        timings = {"load": 0.0, "chunk": 0.0}
+        for path, doc_id, print_ in tqdm(todo, desc="reading", unit="doc", disable=not progress):
+            t0 = time.perf_counter()
+            try:
+                document = load.load_document(path, doc_id)
+            except DocumentError as e:
+                report.failed[str(path)] = e.message
+                log.warning("skipped %s: %s", path, e.message)
+                continue
+            t1 = time.perf_counter()
+            out[doc_id] = self._prepare(document, print_, chunker)
+            timings["load"] += t1 - t0
+            timings["chunk"] += time.perf_counter() - t1
+        report.timings.update(timings)
+        return out
+
+    def _prepare(self, document: Document, print_: str, chunker: Chunker) -> _Processed:
+        view = clean(document.text)
+        structure = segment(view.text)
+        chunks = chunker.split(document, view, structure)
+        defined = find_definitions(document.id, view.text)
+        inferred = infer_definitions(document.id, view.text, {d.acronym for d in defined})
+        acronyms = [
+            StoredAcronym(_to_document_span(d, view), kind)
+            for kind, group in (("defined", defined), ("inferred", inferred))
+            for d in group
+        ]
+        return _Processed(
+            stored=StoredDocument(document, print_),
+            chunks=chunks,
+            embedding_texts=[chunker.embedding_text(document, c) for c in chunks],
+            acronyms=acronyms,
+        )
+
+    def _write(
+        self,
+        previous: Snapshot | None,
+        keep: dict[str, StoredDocument],
+        processed: dict[str, _Processed],
+        signature: str,
+        report: IndexReport,
+        progress: bool,
+    ) -> None:
+        model = self.encoder.name
+        old_chunks = previous.chunks() if previous else []
+        old_vectors = previous.vectors if previous else None
+        old_rows_by_key = {s.embed_key: row for row, s in enumerate(old_chunks)}
+
+        chunks: list[StoredChunk] = []
+        source_rows: list[int] = []  # row in the previous generation, or -1: to encode
+        to_encode: list[str] = []
+        for row, stored in enumerate(old_chunks):
+            if stored.chunk.doc_id in keep:
+                chunks.append(stored)
+                source_rows.append(row)
+        for item in processed.values():
+            for chunk, text in zip(item.chunks, item.embedding_texts, strict=True):
+                key = _embed_key(model, text)
+                chunks.append(StoredChunk(chunk, key))
+                old_row = old_rows_by_key.get(key, -1)
+                source_rows.append(old_row)
+                if old_row < 0:
+                    to_encode.append(text)
+
+        t0 = time.perf_counter()
+        fresh = self.encoder.encode(to_encode, progress=progress) if to_encode else None
+        report.timings["embed"] = time.perf_counter() - t0
+        report.chunks_embedded = len(to_encode)
+
+        t1 = time.perf_counter()
+        dim = self.encoder.dim
+        vectors = np.zeros((len(chunks), dim), dtype=np.float32)
+        next_fresh = 0
+        for i, row in enumerate(source_rows):
+            if row >= 0 and old_vectors is not None:
+                vectors[i] = old_vectors.reconstruct(row)
+            else:
+                assert fresh is not None
+                vectors[i] = fresh[next_fresh]
+                next_fresh += 1
+
+        documents = sorted(
+            [*keep.values(), *(p.stored for p in processed.values())],
+            key=lambda s: s.document.id,
+        )
+        acronyms = [
+            a for a in (previous.acronyms() if previous else []) if a.definition.doc_id in keep
+        ]
+        acronyms += [a for p in processed.values() for a in p.acronyms]
+        generation = Generation(
+            meta={
+                "signature": signature,
+                "model": model,
+                "dim": str(dim),
+                "chunk_tokens": str(self.settings.chunk.size_tokens),
+                "overlap_tokens": str(self.settings.chunk.overlap_tokens),
+            },
+            documents=documents,
+            chunks=chunks,
+            vectors=vectors,
+            acronyms=acronyms,
+        )
+        self.directory.write(generation)
+        if previous is not None:
+            previous.close()
+        report.chunks = len(chunks)
+        report.timings["store"] = time.perf_counter() - t1
+
+
+def _to_document_span(definition: AcronymDefinition, view: CleanText) -> AcronymDefinition:
+    """A definition found in clean text, with its span mapped to the document text."""
+    start, end = view.span(definition.start, definition.end)
+    return replace(definition, start=start, end=end)

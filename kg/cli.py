@@ -1,0 +1,198 @@
+"""`kg`: a thin command-line face on the same services as the API.
+
+Exit codes: 0 success, 1 a runtime error (no index, unreadable input), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from kg.errors import KgError
+from kg.settings import Settings, get_settings
+
+log = logging.getLogger("kg")
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from e
+
+
+def _positive(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kg", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("index", help="index documents (the corpus folder by default)")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    p = sub.add_parser("search", help="hybrid search over passages")
+    p.add_argument("query")
+    p.add_argument("--k", type=_positive, default=None, help="results wanted (default 10)")
+    p.add_argument("--doc", action="append", default=[], help="only this document (repeatable)")
+    p.add_argument("--from", dest="date_from", type=_date, help="documents dated on or after")
+    p.add_argument("--to", dest="date_to", type=_date, help="documents dated on or before")
+    p.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default="hybrid")
+    p.add_argument("--json", action="store_true", help="print JSON for tools")
+
+    p = sub.add_parser("serve", help="serve the HTTP API")
+    p.add_argument("--host", default=None, help="bind address (default KG_API__HOST)")
+    p.add_argument("--port", type=int, default=None, help="port (default KG_API__PORT)")
+
+    p = sub.add_parser("eval", help="evaluate retrieval on a question set")
+    p.add_argument("--qa", type=Path, help="question set (JSON), e.g. ../shared/eval/dev_qa.json")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `kg` console script."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    args = _parser().parse_args(argv)
+    settings = get_settings()
+    level = logging.DEBUG if args.verbose else getattr(logging, settings.log_level)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("sentence_transformers", "faiss", "httpx", "transformers"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    try:
+        handler = {"index": _index, "search": _search, "serve": _serve, "eval": _eval}
+        return handler[args.command](args, settings)
+    except KgError as e:
+        print(f"error: {e.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _index(args: argparse.Namespace, settings: Settings) -> int:
+    from indexer.pipeline import Indexer
+
+    report = Indexer(settings).run(args.paths or None, progress=not args.no_progress)
+    if args.json:
+        print(json.dumps(report.__dict__, indent=2))
+    else:
+        for source, reason in sorted(report.failed.items()):
+            print(f"skipped {source}: {reason}", file=sys.stderr)
+        summary = (
+            f"{len(report.added)} added, {len(report.replaced)} replaced, "
+            f"{len(report.removed)} removed, {len(report.unchanged)} unchanged, "
+            f"{len(report.failed)} failed; {report.chunks} chunks "
+            f"({report.chunks_embedded} embedded) in {report.timings.get('total', 0):.1f}s"
+        )
+        print(summary if report.changed else f"index up to date: {summary}")
+    return 0
+
+
+def _search(args: argparse.Namespace, settings: Settings) -> int:
+    from api.deps import Services
+    from api.schemas import Expansion, SearchResponse, SearchResult
+    from api.search import Filters
+
+    k = args.k or settings.search.default_k
+    if k > settings.search.max_k:
+        raise KgError(f"--k must be between 1 and {settings.search.max_k}")
+    services = Services(settings)
+    filters = Filters(tuple(args.doc), args.date_from, args.date_to)
+    hits = services.search.search(args.query, k, filters, args.mode)
+    expansions = services.search.analyse(args.query).expansions
+    if args.json:
+        body = SearchResponse(
+            results=[SearchResult.from_hit(h) for h in hits],
+            query=args.query,
+            mode=args.mode,
+            expansions=[Expansion(acronym=a, expansion=e) for a, e in expansions],
+        )
+        print(body.model_dump_json(indent=2))
+        return 0
+    if expansions:
+        print("expanded: " + ", ".join(f"{a} = {e}" for a, e in expansions) + "\n")
+    if not hits:
+        print("no results")
+    for rank, hit in enumerate(hits, start=1):
+        c, d = hit.chunk, hit.document
+        where = " ".join(
+            part
+            for part in (
+                f"§ {c.section}" if c.section else "",
+                f"¶{c.paragraph}" if c.paragraph else "",
+                f"p.{c.page}" if c.page else "",
+            )
+            if part
+        )
+        cite = f"{c.doc_id}:{c.start}-{c.end}"
+        print(f"{rank:>2}. [{hit.score:.3f}] {d.title} ({d.date or 'undated'}) {cite}")
+        if where:
+            print(f"    {where}")
+        print(f"    {_terminal(hit.snippet)}\n")
+    return 0
+
+
+def _terminal(snippet_html: str) -> str:
+    import html
+
+    bold = sys.stdout.isatty()
+    text = re.sub(r"<mark>(.*?)</mark>", r"\033[1m\1\033[0m" if bold else r"\1", snippet_html)
+    return html.unescape(text)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    host = args.host or settings.api.host
+    port = args.port or settings.api.port
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    return 0
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from api.deps import Services
+    from api.search import MODES, Mode
+    from kg.evaluation import evaluate_retrieval, format_table, load_questions
+
+    if args.qa is None:
+        raise KgError("nothing to evaluate: give --qa FILE")
+    questions = load_questions(args.qa)
+    services = Services(settings)
+    results: dict[str, Any] = {}
+    for mode in MODES:
+
+        def run(query: str, mode: Mode = mode) -> list[tuple[str, str]]:
+            return [
+                (h.chunk.doc_id, h.chunk.text) for h in services.search.search(query, 10, mode=mode)
+            ]
+
+        results[mode] = evaluate_retrieval(questions, run)
+    if args.json:
+        print(json.dumps({"retrieval": results}, indent=2))
+    else:
+        print(f"Retrieval on {args.qa} ({len(questions)} questions)\n")
+        print(format_table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""`kg eval`: retrieval metrics on a question set, with the matching rule of shared/eval."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any
+
+from kg.errors import KgError
+from kg.text import normalise
+
+CUTOFFS = (1, 5, 10)
+MATCH_SHARE = 0.6  # a chunk is relevant if it shares a contiguous 60% of an evidence quote
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A quote from a document that supports an answer."""
+
+    doc: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """One item of the question set."""
+
+    id: str
+    question: str
+    kind: str
+    answers: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+    tags: tuple[str, ...]
+
+
+def load_questions(path: Path) -> list[Question]:
+    """The question set at `path` (JSON list), validated."""
+    try:
+        items = json.loads(path.read_text("utf-8"))
+        return [
+            Question(
+                id=str(q["id"]),
+                question=str(q["question"]),
+                kind=str(q.get("kind", "")),
+                answers=tuple(q.get("answers", [])),
+                evidence=tuple(Evidence(e["doc"], e["quote"]) for e in q.get("evidence", [])),
+                tags=tuple(q.get("tags", [])),
+            )
+            for q in items
+        ]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise KgError(f"cannot read question set {path}: {e}") from e
+
+
+def is_relevant(doc: str, text: str, evidence: Sequence[Evidence]) -> bool:
+    """Whether a returned chunk matches any evidence quote (same document, 60% overlap)."""
+    chunk = normalise(text)
+    for e in evidence:
+        if e.doc != doc:
+            continue
+        quote = normalise(e.quote)
+        m = SequenceMatcher(None, quote, chunk, autojunk=False).find_longest_match(
+            0, len(quote), 0, len(chunk)
+        )
+        if m.size >= MATCH_SHARE * len(quote):
+            return True
+    return False
+
+
+def first_relevant_rank(results: Sequence[tuple[str, str]], evidence: Sequence[Evidence]) -> int:
+    """1-based rank of the first relevant (doc, text) result, 0 if none."""
+    for rank, (doc, text) in enumerate(results, start=1):
+        if is_relevant(doc, text, evidence):
+            return rank
+    return 0
+
+
+def retrieval_metrics(ranks: Sequence[int]) -> dict[str, float]:
+    """R@1, R@5, R@10 and MRR@10 from first-relevant ranks (0 = not found)."""
+    n = max(len(ranks), 1)
+    out = {f"R@{c}": sum(1 for r in ranks if 0 < r <= c) / n for c in CUTOFFS}
+    out["MRR@10"] = sum(1.0 / r for r in ranks if 0 < r <= 10) / n
+    return out
+
+
+def evaluate_retrieval(
+    questions: Sequence[Question],
+    search: Callable[[str], Sequence[tuple[str, str]]],
+) -> dict[str, Any]:
+    """Metrics overall and per kind, and each question's rank, for one search function."""
+    ranks = {q.id: first_relevant_rank(search(q.question), q.evidence) for q in questions}
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for q in questions:
+        by_kind[q.kind].append(ranks[q.id])
+    return {
+        "overall": retrieval_metrics(list(ranks.values())),
+        "by_kind": {k: retrieval_metrics(v) for k, v in sorted(by_kind.items())},
+        "counts": {k: len(v) for k, v in sorted(by_kind.items())},
+        "ranks": ranks,
+    }
+
+
+def format_table(results: dict[str, dict[str, Any]]) -> str:
+    """Modes side by side: one block per slice (overall, then each kind)."""
+    modes = list(results)
+    metrics = [f"R@{c}" for c in CUTOFFS] + ["MRR@10"]
+    first = results[modes[0]]
+    slices = [("overall", len(first["ranks"])), *list(first["counts"].items())]
+    width = max(len(m) for m in modes) + 2
+    lines = []
+    for name, count in slices:
+        lines.append(f"{name} (n={count})")
+        lines.append(" " * 10 + "".join(f"{m:>{width}}" for m in modes))
+        for metric in metrics:
+            values = [
+                (results[m]["overall"] if name == "overall" else results[m]["by_kind"][name])[
+                    metric
+                ]
+                for m in modes
+            ]
+            lines.append(f"  {metric:<8}" + "".join(f"{v:>{width}.3f}" for v in values))
+        lines.append("")
+    return "\n".join(lines)

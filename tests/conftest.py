@@ -1,0 +1,104 @@
+"""Session fixtures: one real encoder, and one index of a small corpus the tests write."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from indexer.embed import SentenceTransformerEncoder
+from kg.settings import Settings
+
+# Documents written for the tests (not taken from the corpus). Each is small: one or two chunks.
+CORPUS: dict[str, str] = {
+    "harbour.txt": """HARBOURSIDE COMMUNITY SAFETY BOARD
+3rd March 2015
+
+Quayside Patrol Review
+
+PURPOSE OF REPORT
+1. This report describes the Volunteer Cadet Scheme (VCS) and the work of the quayside teams.
+
+AGENDA ITEM 7
+
+ROAD SAFETY
+2. The Lanes Collision Partnership reduced collisions by 12% over the year. Inspector Mara
+Quill leads the speed enforcement work across the northern district.
+\u2022 Average speed cameras were installed on four routes.
+14
+""",
+    "inspection.md": """# Annual Inspection of Lowmoor Constabulary
+
+October 2010
+
+## Findings
+
+Burglary detections improved in every district. The **custody suite** at Eastgate was
+rebuilt and now meets the national standard. Contact e.g. [the team](mailto:team@example.org).
+
+## Glossary of Terms and Abbreviations
+
+GRIT\tgraded response improvement team
+KWX\tkestrel watch exchange
+""",
+    "cadets.txt": """Youth Engagement Update
+12 June 2012
+
+3. The volunteer cadet scheme recruited forty young people in Ravensholme this spring and
+will open a second unit next year.
+""",
+    "ferries.txt": """Ferry Terminal Security
+1 September 2016
+
+5. Kestrel watch exchange meetings now happen monthly with the port authority, covering
+vehicle checks at the ferry terminal.
+""",
+}
+
+
+@pytest.fixture(scope="session")
+def encoder() -> SentenceTransformerEncoder:
+    """The real bundled embedding model, loaded once for the whole session."""
+    settings = Settings()
+    return SentenceTransformerEncoder(settings.embedding)
+
+
+def write_corpus(folder: Path, documents: dict[str, str] | None = None) -> Path:
+    """Write the test documents into `folder` and return it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in (documents or CORPUS).items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def make_settings(root: Path, **overrides: object) -> Settings:
+    """Settings whose data and corpus live under `root`."""
+    return Settings(data_dir=root / "data", corpus_dir=root / "corpus", **overrides)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def indexed(
+    tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder
+) -> Iterator[Settings]:
+    """Settings pointing at an index of CORPUS, built once (read-only for tests)."""
+    from indexer.pipeline import Indexer
+
+    root = tmp_path_factory.mktemp("indexed")
+    write_corpus(root / "corpus")
+    settings = make_settings(root)
+    report = Indexer(settings, encoder).run()
+    assert sorted(report.added) == sorted(CORPUS)
+    yield settings
+
+
+@pytest.fixture(scope="session")
+def services(indexed: Settings, encoder: SentenceTransformerEncoder):  # type: ignore[no-untyped-def]
+    """Read-side services over the session index."""
+    from api.deps import Services
+
+    return Services(indexed, encoder)
