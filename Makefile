@@ -19,8 +19,10 @@ $(VENV)/.stamp-install: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e .
 	touch $@
 
-$(VENV)/.stamp-test: pyproject.toml $(VENV)/.stamp-install
+# Tests also lint cypher/ with Neo4j's own grammar, under Node.js (npm registry, offline after).
+$(VENV)/.stamp-test: pyproject.toml tools/cypher-lint/package-lock.json $(VENV)/.stamp-install
 	$(PY) -m pip install -q -e '.[test]'
+	npm ci --prefix tools/cypher-lint --no-audit --no-fund --loglevel=error
 	touch $@
 
 install: $(VENV)/.stamp-install

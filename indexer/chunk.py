@@ -86,7 +86,7 @@ class Chunker:
                     end=doc_end,
                     text=piece,
                     section=structure.section_for(start, end),
-                    paragraph=structure.paragraph_at(start),
+                    paragraph=structure.paragraph_for(start, end),
                     page=document.page_at(doc_start),
                 )
             )

@@ -114,7 +114,9 @@ def _boilerplate_edits(text: str, patterns: tuple[BoilerplatePattern, ...]) -> l
             if m.end() == m.start():
                 continue
             if "keep" in pattern.regex.groupindex and m.group("keep") is not None:
-                edits.append((m.start(), m.end(), m.group("keep")))
+                # Drop what surrounds the kept group, so its characters keep their offsets.
+                edits.append((m.start(), m.start("keep"), ""))
+                edits.append((m.end("keep"), m.end(), ""))
             else:
                 edits.append((m.start(), m.end(), ""))
     edits.sort(key=lambda e: (e[0], -e[1]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _NUMBERED_PARAGRAPH = re.compile(r"^(\d{1,3}(?:\.\d{1,2})?)\.?\s+(?=[A-Z\"“‘'(])", re.MULTILINE)
@@ -55,6 +56,9 @@ class Paragraph:
     start: int
 
 
+_Item = TypeVar("_Item", Heading, Paragraph)
+
+
 @dataclass(frozen=True)
 class Structure:
     """Headings and numbered paragraphs of one clean text, sorted by position."""
@@ -70,13 +74,13 @@ class Structure:
 
     def section_for(self, start: int, end: int) -> str | None:
         """The heading for a span: one starting in its first half, else the one in force."""
-        middle = start + (end - start) // 2
-        for heading in self.headings:
-            if start <= heading.start <= middle:
-                return heading.text
-            if heading.start > middle:
-                break
-        return self.section_at(start)
+        heading = _starting_in_first_half(self.headings, start, end)
+        return heading.text if heading else self.section_at(start)
+
+    def paragraph_for(self, start: int, end: int) -> str | None:
+        """The numbered paragraph for a span, by the same rule as `section_for`."""
+        paragraph = _starting_in_first_half(self.paragraphs, start, end)
+        return paragraph.number if paragraph else self.paragraph_at(start)
 
     def paragraph_at(self, offset: int) -> str | None:
         """The number of the numbered paragraph holding `offset`, if it is in one.
@@ -92,6 +96,15 @@ class Structure:
             if paragraph.start < heading.start <= offset:
                 return None
         return paragraph.number
+
+
+def _starting_in_first_half(items: tuple[_Item, ...], start: int, end: int) -> _Item | None:
+    """The first item that starts within the first half of [start, end)."""
+    middle = start + (end - start) // 2
+    i = bisect.bisect_left([item.start for item in items], start)
+    if i < len(items) and items[i].start <= middle:
+        return items[i]
+    return None
 
 
 def _is_heading_line(line: str, previous: str) -> str | None:

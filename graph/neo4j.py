@@ -1,0 +1,236 @@
+"""GraphStore adapter for a Neo4j 5 server, through the official driver."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import neo4j
+from neo4j import GraphDatabase, ManagedTransaction, unit_of_work
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
+from neo4j.graph import Node, Path, Relationship
+
+from graph.model import ID_PROPERTY, NODE_LABELS, quote_name
+from graph.store import QueryBounds, QueryResult, batches, check_batch_query
+from kg.errors import KgError, QueryRejected, QueryTimeout, StoreUnavailable
+
+if TYPE_CHECKING:
+    from kg.settings import Settings
+
+T = TypeVar("T")
+
+# Driver-side retries of transient failures; kept short so a failing read does not keep an
+# analyst's request open for the driver's default 30 s.
+MAX_RETRY_TIME_S = 5.0
+DELETE_BATCH = "MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS deleted"
+AWAIT_INDEXES = "CALL db.awaitIndexes()"
+
+
+class Neo4jStore:
+    """A GraphStore over one Neo4j database; takes a driver built once by the caller."""
+
+    def __init__(
+        self,
+        driver: neo4j.Driver,
+        database: str,
+        bounds: QueryBounds,
+        *,
+        batch_size: int = 500,
+    ) -> None:
+        self._driver = driver
+        self._database = database
+        self._bounds = bounds
+        self._batch_size = batch_size
+
+    def read(
+        self,
+        query: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout_ms: int | None = None,
+        max_rows: int | None = None,
+    ) -> QueryResult:
+        """EXPLAIN first (query type must be "r"), then run in a READ transaction."""
+        cap = self._bounds.rows(max_rows)
+        timeout_s = self._bounds.timeout_ms(timeout_ms) / 1000
+        params = dict(params or {})
+
+        def explain(tx: ManagedTransaction) -> str | None:
+            return tx.run("EXPLAIN " + query, params).consume().query_type
+
+        def fetch(tx: ManagedTransaction) -> tuple[list[str], list[list[Any]]]:
+            result = tx.run(query, params)
+            records = result.fetch(cap + 1)  # one more than the cap tells us it was cut off
+            return list(result.keys()), [[to_plain(v) for v in r.values()] for r in records]
+
+        # The READ access mode alone only routes the query; the query type of the plan is the
+        # check. Query(text, timeout=...) works only for auto-commit session.run (the driver
+        # refuses Query objects in transaction functions), so the time limit is attached to
+        # the transaction function with unit_of_work.
+        query_type = self._execute(explain, read=True, timeout_s=timeout_s)
+        if query_type != "r":
+            raise QueryRejected(
+                f"only read queries are allowed; Neo4j plans this one as type {query_type!r}",
+                {"query_type": query_type},
+            )
+        columns, rows = self._execute(fetch, read=True, timeout_s=timeout_s)
+        return QueryResult(columns=columns, rows=rows[:cap], truncated=len(rows) > cap)
+
+    def write(self, query: str, params: Mapping[str, Any] | None = None) -> QueryResult:
+        """Run one query in a write transaction under the longest time limit."""
+        params = dict(params or {})
+
+        def work(tx: ManagedTransaction) -> tuple[list[str], list[list[Any]]]:
+            result = tx.run(query, params)
+            rows = [[to_plain(v) for v in r.values()] for r in result]
+            return list(result.keys()), rows
+
+        columns, rows = self._execute(
+            work, read=False, timeout_s=self._bounds.max_timeout_ms / 1000
+        )
+        return QueryResult(columns=columns, rows=rows)
+
+    def write_batch(
+        self, query: str, rows: Sequence[Mapping[str, Any]], batch_size: int | None = None
+    ) -> int:
+        """Run `UNWIND $rows AS row ...` once per batch, each batch its own transaction."""
+        check_batch_query(query)
+        for batch in batches(rows, batch_size or self._batch_size):
+            self.write(query, {"rows": [dict(r) for r in batch]})
+        return len(rows)
+
+    def ensure_schema(self) -> None:
+        """A unique constraint (with its index) on `id` for every node label."""
+        for statement in schema_statements():
+            self._auto_commit(statement)
+        self._auto_commit(AWAIT_INDEXES)
+
+    def clear(self) -> None:
+        """Delete every node and relationship, then the constraints ensure_schema made."""
+        # In batches, each its own transaction, so a large graph needs no huge transaction.
+        # (CALL { ... } IN TRANSACTIONS would do it in one statement, but its syntax changed
+        # within Neo4j 5: the old form is deprecated, the new one needs 5.23.)
+        while self.write(DELETE_BATCH).rows[0][0]:
+            pass
+        for statement in drop_statements():
+            self._auto_commit(statement)
+
+    def close(self) -> None:
+        """Close the driver."""
+        self._driver.close()
+
+    def _execute(
+        self, work: Callable[[ManagedTransaction], T], *, read: bool, timeout_s: float
+    ) -> T:
+        bounded = unit_of_work(timeout=timeout_s)(work)
+        try:
+            with self._driver.session(database=self._database) as session:
+                if read:
+                    return session.execute_read(bounded)
+                return session.execute_write(bounded)
+        except (Neo4jError, DriverError) as e:
+            raise _store_error(e) from e
+
+    def _auto_commit(self, text: str) -> None:
+        try:
+            with self._driver.session(database=self._database) as session:
+                session.run(text).consume()
+        except (Neo4jError, DriverError) as e:
+            raise _store_error(e) from e
+
+
+def open_neo4j(settings: Settings) -> Neo4jStore:
+    """Build the driver from settings.graph and check that the server answers."""
+    graph = settings.graph
+    if graph.neo4j_password is None:
+        raise StoreUnavailable("KG_GRAPH__NEO4J_PASSWORD is not set (store is neo4j)")
+    driver = GraphDatabase.driver(
+        graph.neo4j_uri,
+        auth=(graph.neo4j_user, graph.neo4j_password.get_secret_value()),
+        max_transaction_retry_time=MAX_RETRY_TIME_S,
+    )
+    try:
+        driver.verify_connectivity()
+    except (Neo4jError, DriverError) as e:
+        driver.close()
+        raise StoreUnavailable(f"cannot reach Neo4j at {graph.neo4j_uri}: {e}") from e
+    return Neo4jStore(
+        driver,
+        graph.neo4j_database,
+        QueryBounds.from_settings(graph),
+        batch_size=graph.batch_size,
+    )
+
+
+def schema_statements() -> list[str]:
+    """The statements ensure_schema sends (the tests lint them with Neo4j's grammar)."""
+    return [
+        f"CREATE CONSTRAINT {_constraint_name(label)} IF NOT EXISTS "
+        f"FOR (n:{quote_name(label)}) REQUIRE n.{ID_PROPERTY} IS UNIQUE"
+        for label in NODE_LABELS
+    ]
+
+
+def drop_statements() -> list[str]:
+    """The statements clear sends after deleting the data (linted by the tests)."""
+    return [f"DROP CONSTRAINT {_constraint_name(label)} IF EXISTS" for label in NODE_LABELS]
+
+
+def _constraint_name(label: str) -> str:
+    return f"kg_{label.lower()}_{ID_PROPERTY}"
+
+
+def _store_error(e: Exception) -> KgError:
+    if isinstance(e, AuthError):
+        return StoreUnavailable("Neo4j refused the credentials")
+    if isinstance(e, ServiceUnavailable | SessionExpired):
+        return StoreUnavailable(f"Neo4j is not reachable: {e}")
+    if isinstance(e, Neo4jError):
+        code = e.code or ""
+        if "TransactionTimedOut" in code:
+            return QueryTimeout("query ran past its time limit and was stopped", {"code": code})
+        if "AccessMode" in code:
+            return QueryRejected("the READ transaction refused a query that writes")
+        if isinstance(e, ClientError):
+            return QueryRejected(f"Neo4j refused the query: {e.message}", {"code": code})
+        return StoreUnavailable(f"Neo4j failed: {e.message}", {"code": code})
+    return StoreUnavailable(f"Neo4j driver error: {e}")
+
+
+def to_plain(value: Any) -> Any:
+    """A driver value as plain JSON-able Python (nodes, relationships, paths as dicts)."""
+    if isinstance(value, Node):
+        return {
+            "id": value.element_id,
+            "labels": sorted(value.labels),
+            "properties": {k: to_plain(v) for k, v in value.items()},
+        }
+    if isinstance(value, Relationship):
+        return {
+            "id": value.element_id,
+            "type": value.type,
+            "start": value.start_node.element_id if value.start_node else None,
+            "end": value.end_node.element_id if value.end_node else None,
+            "properties": {k: to_plain(v) for k, v in value.items()},
+        }
+    if isinstance(value, Path):
+        return {
+            "nodes": [to_plain(n) for n in value.nodes],
+            "relationships": [to_plain(r) for r in value.relationships],
+        }
+    if isinstance(value, Mapping):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_plain(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if hasattr(value, "iso_format"):  # neo4j.time Date, DateTime, Time, Duration
+        return value.iso_format()
+    return str(value)

@@ -1,0 +1,116 @@
+"""Cleaning, segmentation and chunking: offsets, boilerplate, token budget, structure."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from indexer.chunk import Chunker
+from indexer.clean import clean
+from indexer.embed import SentenceTransformerEncoder
+from indexer.load import load_document
+from indexer.segment import segment
+
+BOARD_PAPER = """STRATEGIC POLICING BOARD
+2nd February 2016
+
+AGENDA ITEM 4
+
+Fleet Review
+
+PURPOSE OF REPORT
+1. This paper sets out the fleet replacement plan for the coming year and the costs of the
+electric vehicle trial that began in the autumn.
+
+\u2022 Twelve vans were replaced.
+\u2022 Four <b>electric</b> cars joined the pool.
+Contact [fleet office](mailto:fleet@example.org) or mailto:fleet@example.org
+
+7
+
+VEHICLE TRIAL
+2. The trial reported lower running costs and fewer breakdowns than the diesel fleet. The
+drivers asked for more charging points at the northern depot.
+"""
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z0-9]+", text)
+
+
+def _is_subsequence(needle: list[str], haystack: list[str]) -> bool:
+    it = iter(haystack)
+    return all(word in it for word in needle)
+
+
+def test_clean_view_drops_boilerplate_but_keeps_offsets() -> None:
+    view = clean(BOARD_PAPER)
+    for residue in ("AGENDA ITEM", "\u2022", "<b>", "mailto", "\n7\n"):
+        assert residue not in view.text
+    assert "Four electric cars joined the pool." in view.text
+    assert "Contact fleet office or" in view.text
+    # Every kept character maps back to the same character of the original.
+    for i, ch in enumerate(view.text):
+        if not ch.isspace():
+            assert BOARD_PAPER[view.origin[i]] == ch
+
+
+def test_hard_wrapped_lines_are_joined_but_headings_stay() -> None:
+    view = clean(BOARD_PAPER)
+    assert "for the coming year and the costs of the electric vehicle trial" in view.text
+    structure = segment(view.text)
+    headings = [h.text for h in structure.headings]
+    assert "PURPOSE OF REPORT" in headings and "VEHICLE TRIAL" in headings
+    assert [p.number for p in structure.paragraphs] == ["1", "2"]
+
+
+def test_chunks_carry_offsets_section_and_paragraph(
+    tmp_path: Path, encoder: SentenceTransformerEncoder
+) -> None:
+    path = tmp_path / "fleet.txt"
+    path.write_text(BOARD_PAPER)
+    document = load_document(path, "fleet.txt")
+    view = clean(document.text)
+    chunker = Chunker(encoder.count_tokens, 48, 8, encoder.max_text_tokens)
+    chunks = chunker.split(document, view, segment(view.text))
+    assert len(chunks) >= 2
+    assert [c.ordinal for c in chunks] == list(range(len(chunks)))
+    for chunk in chunks:
+        # The chunk's words appear, in order, in the document text at its offsets, which
+        # start and end on the chunk's first and last words (boilerplate between is dropped).
+        original = _words(document.text[chunk.start : chunk.end])
+        words = _words(chunk.text)
+        assert _is_subsequence(words, original)
+        assert original[0] == words[0] and original[-1] == words[-1]
+    trial = next(c for c in chunks if "fewer breakdowns" in c.text)
+    assert trial.section == "VEHICLE TRIAL" and trial.paragraph == "2"
+
+
+@pytest.mark.parametrize("size", [32, 128, 250])
+def test_no_chunk_overflows_the_model_window(
+    size: int, encoder: SentenceTransformerEncoder, tmp_path: Path
+) -> None:
+    long_text = "Operational Update\n\n" + " ".join(
+        f"Sentence {i} reports that the neighbourhood team attended {i} community meetings."
+        for i in range(300)
+    )
+    path = tmp_path / "long.txt"
+    path.write_text(long_text)
+    document = load_document(path, "long.txt")
+    view = clean(document.text)
+    chunker = Chunker(encoder.count_tokens, size, size // 4, encoder.max_text_tokens)
+    chunks = chunker.split(document, view, segment(view.text))
+    for chunk in chunks:
+        assert encoder.count_tokens(chunk.text) <= size
+        assert encoder.count_tokens(chunker.embedding_text(document, chunk)) <= (
+            encoder.max_text_tokens
+        )
+
+
+def test_chunk_size_larger_than_the_window_is_refused(
+    encoder: SentenceTransformerEncoder,
+) -> None:
+    with pytest.raises(ValueError, match="exceeds the model window"):
+        Chunker(encoder.count_tokens, 400, 0, encoder.max_text_tokens)
