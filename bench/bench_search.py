@@ -1,0 +1,105 @@
+"""Search latency benchmark: the dev questions, warm, k=10, in-process and over HTTP.
+Run: .venv/bin/python bench/bench_search.py [--qa ../shared/eval/dev_qa.json] [--rounds 5]"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import save, summary_ms  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> None:
+    """Measure and save bench/results/search.json."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--qa", type=Path, default=ROOT.parent / "shared/eval/dev_qa.json")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    questions = [q["question"] for q in json.loads(args.qa.read_text())]
+
+    data = Path(tempfile.mkdtemp(prefix="kg-bench-"))
+    env = {**os.environ, "KG_DATA_DIR": str(data), "KG_CORPUS_DIR": str(ROOT / "corpus"),
+           "HF_HUB_OFFLINE": "1"}
+    subprocess.run([sys.executable, "-m", "kg.cli", "index", "--no-progress"], env=env,
+                   check=True, capture_output=True)
+    try:
+        from api.deps import Services
+        from kg.settings import Settings
+
+        services = Services(Settings(data_dir=data))
+        services.warm_up()
+        for q in questions:  # warm every code path once
+            services.search.search(q, 10)
+        in_process = []
+        for _ in range(args.rounds):
+            for q in questions:
+                start = time.perf_counter()
+                services.search.search(q, 10)
+                in_process.append(time.perf_counter() - start)
+        rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+        port = _free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "kg.cli", "serve", "--port", str(port)],
+            env={**env, "KG_LOG_LEVEL": "WARNING"},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.time() + 120
+            while True:
+                try:
+                    urllib.request.urlopen(f"{base}/health", timeout=2).read()
+                    break
+                except OSError:
+                    if time.time() > deadline or server.poll() is not None:
+                        raise RuntimeError("server did not start") from None
+                    time.sleep(0.5)
+
+            def get(q: str) -> float:
+                url = f"{base}/search?" + urllib.parse.urlencode({"q": q, "k": 10})
+                start = time.perf_counter()
+                with urllib.request.urlopen(url, timeout=30) as response:
+                    response.read()
+                return time.perf_counter() - start
+
+            for q in questions:
+                get(q)
+            over_http = [get(q) for _ in range(args.rounds) for q in questions]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+    save("search", {
+        "questions": len(questions),
+        "rounds": args.rounds,
+        "k": 10,
+        "in_process_ms": summary_ms(in_process),
+        "http_ms": summary_ms(over_http),
+        "peak_rss_mib_in_process": rss_mib,
+    })
+
+
+if __name__ == "__main__":
+    main()
