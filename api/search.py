@@ -19,7 +19,7 @@ from indexer.chunk import context_header
 from indexer.embed import Encoder
 from indexer.store import IndexDirectory, Snapshot
 from kg.errors import InvalidRequest
-from kg.settings import Settings
+from kg.settings import SearchSettings, Settings
 from kg.text import terms
 from kg.types import Chunk, Document
 
@@ -47,6 +47,32 @@ class Filters:
     def active(self) -> bool:
         """Whether any filter is set."""
         return bool(self.docs) or self.date_from is not None or self.date_to is not None
+
+
+def check_request(
+    limits: SearchSettings, query: str, k: int | None, filters: Filters
+) -> tuple[str, int]:
+    """Validate a search request against the configured bounds; return (query, k).
+
+    The one check behind both the API and the CLI, so they refuse the same requests.
+    """
+    query = query.strip()
+    if not query:
+        raise InvalidRequest("q: the query is empty")
+    if len(query) > limits.max_query_chars:
+        raise InvalidRequest(
+            f"q: the query is {len(query)} characters; the limit is {limits.max_query_chars}"
+        )
+    k = limits.default_k if k is None else k
+    if not 1 <= k <= limits.max_k:
+        raise InvalidRequest(f"k: must be between 1 and {limits.max_k}, got {k}")
+    if any(not d.strip() for d in filters.docs):
+        raise InvalidRequest("doc: a document id is empty")
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise InvalidRequest(
+            f"date_from ({filters.date_from}) is after date_to ({filters.date_to})"
+        )
+    return query, k
 
 
 @dataclass(frozen=True)
@@ -145,7 +171,7 @@ class SearchService:
             return None
         unknown = [d for d in filters.docs if d not in index.documents]
         if unknown:
-            raise InvalidRequest(f"unknown document(s): {', '.join(unknown)}")
+            raise InvalidRequest(f"doc: unknown document(s): {', '.join(unknown)}")
         mask = np.zeros(len(index.chunks), dtype=bool)
         for doc_id, document in index.documents.items():
             if filters.docs and doc_id not in filters.docs:

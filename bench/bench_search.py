@@ -18,7 +18,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import save, summary_ms  # noqa: E402
+from common import save, summary_ms
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,10 +38,18 @@ def main() -> None:
     questions = [q["question"] for q in json.loads(args.qa.read_text())]
 
     data = Path(tempfile.mkdtemp(prefix="kg-bench-"))
-    env = {**os.environ, "KG_DATA_DIR": str(data), "KG_CORPUS_DIR": str(ROOT / "corpus"),
-           "HF_HUB_OFFLINE": "1"}
-    subprocess.run([sys.executable, "-m", "kg.cli", "index", "--no-progress"], env=env,
-                   check=True, capture_output=True)
+    env = {
+        **os.environ,
+        "KG_DATA_DIR": str(data),
+        "KG_CORPUS_DIR": str(ROOT / "corpus"),
+        "HF_HUB_OFFLINE": "1",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "kg.cli", "index", "--no-progress"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     try:
         from api.deps import Services
         from kg.settings import Settings
@@ -62,7 +70,8 @@ def main() -> None:
         server = subprocess.Popen(
             [sys.executable, "-m", "kg.cli", "serve", "--port", str(port)],
             env={**env, "KG_LOG_LEVEL": "WARNING"},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             base = f"http://127.0.0.1:{port}"
@@ -91,14 +100,17 @@ def main() -> None:
             server.wait(timeout=30)
     finally:
         shutil.rmtree(data, ignore_errors=True)
-    save("search", {
-        "questions": len(questions),
-        "rounds": args.rounds,
-        "k": 10,
-        "in_process_ms": summary_ms(in_process),
-        "http_ms": summary_ms(over_http),
-        "peak_rss_mib_in_process": rss_mib,
-    })
+    save(
+        "search",
+        {
+            "questions": len(questions),
+            "rounds": args.rounds,
+            "k": 10,
+            "in_process_ms": summary_ms(in_process),
+            "http_ms": summary_ms(over_http),
+            "peak_rss_mib_in_process": rss_mib,
+        },
+    )
 
 
 if __name__ == "__main__":

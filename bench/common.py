@@ -8,7 +8,7 @@ import platform
 import statistics
 import subprocess
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,10 @@ def run_timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     start = time.perf_counter()
     proc = subprocess.run(
         ["/usr/bin/time", "-f", "%M", *cmd] if Path("/usr/bin/time").exists() else cmd,
-        env=env, capture_output=True, text=True, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     wall = time.perf_counter() - start
     peak = 0
@@ -70,8 +73,11 @@ def run_timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
 def save(name: str, result: dict[str, Any]) -> Path:
     """Write a result as JSON under bench/results/ and print it."""
     RESULTS.mkdir(exist_ok=True)
-    result = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "machine": machine(), **result}
+    result = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        **result,
+    }
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))

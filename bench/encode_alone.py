@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from indexer.embed import SentenceTransformerEncoder
 from kg.settings import Settings
 
 if __name__ == "__main__":
-    texts = json.loads(open(sys.argv[1], encoding="utf-8").read())
+    texts = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
     SentenceTransformerEncoder(Settings().embedding).encode(texts)

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_NUMBERED_PARAGRAPH = re.compile(r"^(\d{1,3}(?:\.\d{1,2})?)\.?\s+(?=[A-Z\"“‘'(])", re.MULTILINE)
+# "27. In July ..." or "2.3 The board ..."; a number without a dot ("12 June 2012") is not one.
+_NUMBERED_PARAGRAPH = re.compile(
+    r"^(\d{1,3}\.\d{1,2}|\d{1,3}(?=\.))\.?\s+(?=[A-Z\"“‘'(])", re.MULTILINE
+)
 _SMALL_WORDS = frozenset(
     [
         "a",

@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from kg.errors import KgError
+from kg.errors import InvalidRequest, KgError
 from kg.settings import Settings, get_settings
 
 log = logging.getLogger("kg")
@@ -108,19 +108,20 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
 def _search(args: argparse.Namespace, settings: Settings) -> int:
     from api.deps import Services
     from api.schemas import Expansion, SearchResponse, SearchResult
-    from api.search import Filters
+    from api.search import Filters, check_request
 
-    k = args.k or settings.search.default_k
-    if k > settings.search.max_k:
-        raise KgError(f"--k must be between 1 and {settings.search.max_k}")
-    services = Services(settings)
     filters = Filters(tuple(args.doc), args.date_from, args.date_to)
-    hits = services.search.search(args.query, k, filters, args.mode)
-    expansions = services.search.analyse(args.query).expansions
+    try:
+        query, k = check_request(settings.search, args.query, args.k, filters)
+    except InvalidRequest as e:
+        return _usage_error(_as_flags(e.message))
+    services = Services(settings)
+    hits = services.search.search(query, k, filters, args.mode)
+    expansions = services.search.analyse(query).expansions
     if args.json:
         body = SearchResponse(
             results=[SearchResult.from_hit(h) for h in hits],
-            query=args.query,
+            query=query,
             mode=args.mode,
             expansions=[Expansion(acronym=a, expansion=e) for a, e in expansions],
         )
@@ -149,6 +150,23 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# The API's parameter names as the command line spells them, for shared error messages.
+_FLAGS = {"q": "QUERY", "k": "--k", "doc": "--doc", "date_from": "--from", "date_to": "--to"}
+
+
+def _as_flags(message: str) -> str:
+    """An API validation message with parameter names replaced by the CLI's flags."""
+    return re.sub(
+        r"\b(q|k|doc|date_from|date_to)\b(?=[: (])", lambda m: _FLAGS[m.group(1)], message
+    )
+
+
+def _usage_error(message: str) -> int:
+    """Report a usage error the way argparse does (exit code 2)."""
+    print(f"kg: error: {message}", file=sys.stderr)
+    return 2
+
+
 def _terminal(snippet_html: str) -> str:
     import html
 
@@ -174,7 +192,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from kg.evaluation import evaluate_retrieval, format_table, load_questions
 
     if args.qa is None:
-        raise KgError("nothing to evaluate: give --qa FILE")
+        return _usage_error("nothing to evaluate: give --qa FILE")
     questions = load_questions(args.qa)
     services = Services(settings)
     results: dict[str, Any] = {}
