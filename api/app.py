@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.deps import Services
-from api.routes import documents, health, search
+from api.routes import cypher, documents, health, search
 from kg import __version__
 from kg.settings import Settings, get_settings
 
@@ -19,10 +19,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if getattr(app.state, "services", None) is None:
+        owned = getattr(app.state, "services", None) is None
+        if owned:
             app.state.services = Services(settings or get_settings())
             app.state.services.warm_up()
-        yield
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.services.close()
 
     app = FastAPI(
         title="policing-kg",
@@ -32,6 +37,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = services
     errors.install(app)
-    for module in (search, documents, health):
+    for module in (search, documents, cypher, health):
         app.include_router(module.router)
     return app

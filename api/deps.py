@@ -8,7 +8,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.cypher import CypherService
 from api.search import SearchService
+from graph.store import GraphStore, open_store
 from indexer.embed import SentenceTransformerEncoder
 from kg.errors import IndexNotFound
 from kg.settings import Settings
@@ -21,6 +23,8 @@ class Services:
         self.settings = settings
         self.encoder = encoder or SentenceTransformerEncoder(settings.embedding)
         self._search: SearchService | None = None
+        self._graph: GraphStore | None = None
+        self._cypher: CypherService | None = None
         self._lock = threading.Lock()
 
     @property
@@ -31,6 +35,34 @@ class Services:
                 if self._search is None:
                     self._search = SearchService(self.settings, self.encoder)
         return self._search
+
+    @property
+    def graph(self) -> GraphStore:
+        """The graph store (the embedded FalkorDB starts on first use)."""
+        if self._graph is None:
+            with self._lock:
+                if self._graph is None:
+                    self._graph = open_store(self.settings)
+        return self._graph
+
+    @property
+    def cypher(self) -> CypherService:
+        """Analysts' Cypher and named queries over the graph store."""
+        if self._cypher is None:
+            store = self.graph
+            with self._lock:
+                if self._cypher is None:
+                    self._cypher = CypherService(
+                        self.settings, store, self.settings.graph.queries_dir
+                    )
+        return self._cypher
+
+    def close(self) -> None:
+        """Release the graph store (stopping an embedded server this process started)."""
+        if self._graph is not None:
+            self._graph.close()
+            self._graph = None
+            self._cypher = None
 
     def warm_up(self) -> None:
         """Load the model and the index now, so the first request is not the slow one."""

@@ -36,6 +36,16 @@ def _positive(value: str) -> int:
     return n
 
 
+def _param(value: str) -> tuple[str, Any]:
+    name, sep, raw = value.partition("=")
+    if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {value!r}")
+    try:
+        return name, json.loads(raw)
+    except ValueError:
+        return name, raw
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kg", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -54,6 +64,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="date_to", type=_date, help="documents dated on or before")
     p.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default="hybrid")
     p.add_argument("--json", action="store_true", help="print JSON for tools")
+
+    p = sub.add_parser("cypher", help="run one read-only Cypher query on the graph")
+    p.add_argument("query", nargs="?", help="the Cypher statement (omit with --named)")
+    p.add_argument("--named", metavar="NAME", help="run the named query cypher/NAME.cypher")
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        type=_param,
+        metavar="K=V",
+        help="a $parameter; V is read as JSON when it parses (3, true, [1,2]), else as text",
+    )
+    p.add_argument("--timeout-ms", type=_positive, default=None, help="time limit")
+    p.add_argument("--max-rows", type=_positive, default=None, help="row cap")
+    p.add_argument("--json", action="store_true", help='print {"columns", "rows"}')
 
     p = sub.add_parser("serve", help="serve the HTTP API")
     p.add_argument("--host", default=None, help="bind address (default KG_API__HOST)")
@@ -76,7 +101,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     for noisy in ("sentence_transformers", "faiss", "httpx", "transformers"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     try:
-        handler = {"index": _index, "search": _search, "serve": _serve, "eval": _eval}
+        handler = {
+            "index": _index,
+            "search": _search,
+            "cypher": _cypher,
+            "serve": _serve,
+            "eval": _eval,
+        }
         return handler[args.command](args, settings)
     except KgError as e:
         print(f"error: {e.message}", file=sys.stderr)
@@ -173,6 +204,38 @@ def _terminal(snippet_html: str) -> str:
     bold = sys.stdout.isatty()
     text = re.sub(r"<mark>(.*?)</mark>", r"\033[1m\1\033[0m" if bold else r"\1", snippet_html)
     return html.unescape(text)
+
+
+def _cypher(args: argparse.Namespace, settings: Settings) -> int:
+    from api.cypher import CypherService
+    from graph.store import open_store
+
+    if bool(args.query) == bool(args.named):
+        return _usage_error("give either a QUERY or --named NAME")
+    params = dict(args.param)
+    store = open_store(settings)
+    try:
+        service = CypherService(settings, store, settings.graph.queries_dir)
+        bounds = {"timeout_ms": args.timeout_ms, "max_rows": args.max_rows}
+        if args.named:
+            result = service.run_named(args.named, params, **bounds)
+        else:
+            result = service.run(args.query, params, **bounds)
+    finally:
+        store.close()
+    if args.json:
+        print(
+            json.dumps(
+                {"columns": result.columns, "rows": result.rows, "truncated": result.truncated},
+                default=str,
+            )
+        )
+        return 0
+    print(" | ".join(result.columns))
+    for row in result.rows:
+        print(" | ".join(json.dumps(v, default=str) if not isinstance(v, str) else v for v in row))
+    print(f"({len(result.rows)} rows{', truncated' if result.truncated else ''})")
+    return 0
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:

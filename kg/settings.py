@@ -109,6 +109,10 @@ class GraphSettings(BaseModel):
     batch_size: int = Field(
         default=500, ge=1, le=100_000, description="Rows per UNWIND batch when loading the graph."
     )
+    queries_dir: Path = Field(
+        default=Path(__file__).resolve().parents[1] / "cypher",
+        description="Folder of named, parameterised queries (one .cypher file each).",
+    )
     neo4j_uri: str = Field(default="bolt://localhost:7687", description="Neo4j server URI.")
     neo4j_user: str = Field(default="neo4j", description="Neo4j user name.")
     neo4j_password: SecretStr | None = Field(
