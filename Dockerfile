@@ -1,0 +1,39 @@
+# The policing-kg API for deployment beside Neo4j 5 (see docker-compose.yml).
+FROM python:3.11-slim
+
+ENV PIP_NO_CACHE_DIR=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1 \
+    TOKENIZERS_PARALLELISM=false \
+    KG_DATA_DIR=/data \
+    KG_CORPUS_DIR=/app/corpus \
+    KG_GRAPH__QUERIES_DIR=/app/cypher \
+    KG_API__HOST=0.0.0.0
+
+WORKDIR /app
+
+# torch first, as a CPU build: the default wheel carries several GB of CUDA libraries.
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+RUN pip install torch==2.13.0 --index-url "${TORCH_INDEX_URL}"
+
+COPY pyproject.toml README.md ./
+COPY kg kg
+COPY indexer indexer
+COPY api api
+COPY graph graph
+RUN pip install .
+
+COPY cypher cypher
+COPY corpus corpus
+
+RUN useradd --system --home /data kg && mkdir -p /data && chown kg /data
+USER kg
+VOLUME ["/data"]
+EXPOSE 8000
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=120s \
+    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"
+
+# Index the corpus (incremental: seconds when nothing changed), then serve.
+CMD ["sh", "-c", "kg index --no-progress && exec kg serve"]
