@@ -120,16 +120,16 @@ class Indexer:
                     continue
                 seen_ids.add(doc_id)
                 try:
-                    print_ = fingerprint(path)
+                    digest = fingerprint(path)
                 except OSError as e:
                     report.failed[str(path)] = f"cannot read: {e}"
                     continue
                 old = prev_docs.get(doc_id)
-                if same_settings and old is not None and old.fingerprint == print_:
+                if same_settings and old is not None and old.fingerprint == digest:
                     keep[doc_id] = old
                     report.unchanged.append(doc_id)
                 else:
-                    todo.append((path, doc_id, print_))
+                    todo.append((path, doc_id, digest))
             report.timings["scan"] = time.perf_counter() - started
 
             processed = self._process(todo, report, progress)
@@ -173,7 +173,7 @@ class Indexer:
         )
         out: dict[str, _Processed] = {}
         timings = {"load": 0.0, "chunk": 0.0}
-        for path, doc_id, print_ in tqdm(todo, desc="reading", unit="doc", disable=not progress):
+        for path, doc_id, digest in tqdm(todo, desc="reading", unit="doc", disable=not progress):
             t0 = time.perf_counter()
             try:
                 document = load.load_document(path, doc_id)
@@ -182,13 +182,13 @@ class Indexer:
                 log.warning("skipped %s: %s", path, e.message)
                 continue
             t1 = time.perf_counter()
-            out[doc_id] = self._prepare(document, print_, chunker)
+            out[doc_id] = self._prepare(document, digest, chunker)
             timings["load"] += t1 - t0
             timings["chunk"] += time.perf_counter() - t1
         report.timings.update(timings)
         return out
 
-    def _prepare(self, document: Document, print_: str, chunker: Chunker) -> _Processed:
+    def _prepare(self, document: Document, digest: str, chunker: Chunker) -> _Processed:
         view = clean(document.text)
         structure = segment(view.text)
         chunks = chunker.split(document, view, structure)
@@ -200,7 +200,7 @@ class Indexer:
             for d in group
         ]
         return _Processed(
-            stored=StoredDocument(document, print_),
+            stored=StoredDocument(document, digest),
             chunks=chunks,
             embedding_texts=[chunker.embedding_text(document, c) for c in chunks],
             acronyms=acronyms,
@@ -242,16 +242,13 @@ class Indexer:
         report.chunks_embedded = len(to_encode)
 
         t1 = time.perf_counter()
-        dim = self.encoder.dim
-        vectors = np.zeros((len(chunks), dim), dtype=np.float32)
-        next_fresh = 0
-        for i, row in enumerate(source_rows):
-            if row >= 0 and old_vectors is not None:
-                vectors[i] = old_vectors.reconstruct(row)
-            else:
-                assert fresh is not None
-                vectors[i] = fresh[next_fresh]
-                next_fresh += 1
+        vectors = np.zeros((len(chunks), self.encoder.dim), dtype=np.float32)
+        rows = np.asarray(source_rows, dtype=np.int64)
+        reused = np.flatnonzero(rows >= 0)
+        if len(reused) and old_vectors is not None:
+            vectors[reused] = old_vectors.reconstruct_batch(rows[reused])
+        if fresh is not None:
+            vectors[rows < 0] = fresh
 
         documents = sorted(
             [*keep.values(), *(p.stored for p in processed.values())],
@@ -265,7 +262,7 @@ class Indexer:
             meta={
                 "signature": signature,
                 "model": model,
-                "dim": str(dim),
+                "dim": str(self.encoder.dim),
                 "chunk_tokens": str(self.settings.chunk.size_tokens),
                 "overlap_tokens": str(self.settings.chunk.overlap_tokens),
             },
