@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.ask import AskService
 from api.cypher import CypherService
 from api.search import SearchService
 from graph.store import GraphStore, open_store
@@ -25,6 +26,7 @@ class Services:
         self._search: SearchService | None = None
         self._graph: GraphStore | None = None
         self._cypher: CypherService | None = None
+        self._ask: AskService | None = None
         self._lock = threading.Lock()
 
     @property
@@ -35,6 +37,16 @@ class Services:
                 if self._search is None:
                     self._search = SearchService(self.settings, self.encoder)
         return self._search
+
+    @property
+    def ask(self) -> AskService:
+        """Question answering over the search service (and the graph, once it has facts)."""
+        if self._ask is None:
+            search = self.search
+            with self._lock:
+                if self._ask is None:
+                    self._ask = AskService(search, self.encoder)
+        return self._ask
 
     @property
     def graph(self) -> GraphStore:

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.ask import Answer
 from api.search import Hit
 from kg.types import Document
 
@@ -150,3 +151,68 @@ class Health(BaseModel):
     chunks: int
     index: str | None
     model: str
+
+
+class EntityOut(BaseModel):
+    """An entity a question was resolved to."""
+
+    id: str
+    name: str
+    type: str
+    score: float
+
+
+class FactOut(BaseModel):
+    """A fact behind an answer, with its evidence."""
+
+    subject: str
+    relation: str
+    object: str
+    asOf: str | None = Field(description="The date the fact was true: its document's date.")
+    doc: str
+    quote: str
+    title: str | None
+    chunkId: str | None
+    start: int | None
+    end: int | None
+
+
+class AskResponse(BaseModel):
+    """Body of GET /ask and of `kg ask --json`."""
+
+    answer: str
+    intent: str
+    target: str | None
+    entities: list[EntityOut]
+    facts: list[FactOut]
+    passages: list[SearchResult]
+    candidates: list[EntityOut] = Field(
+        description="When the question's subject is ambiguous: the entities it could mean."
+    )
+
+    @classmethod
+    def from_answer(cls, answer: Answer) -> AskResponse:
+        """Build from an internal answer."""
+        return cls(
+            answer=answer.answer,
+            intent=answer.intent,
+            target=answer.target,
+            entities=[EntityOut(**vars(e)) for e in answer.entities],
+            facts=[
+                FactOut(
+                    subject=f.subject,
+                    relation=f.relation,
+                    object=f.object,
+                    asOf=f.as_of,
+                    doc=f.doc,
+                    quote=f.quote,
+                    title=f.title,
+                    chunkId=f.chunk_id,
+                    start=f.start,
+                    end=f.end,
+                )
+                for f in answer.facts
+            ],
+            passages=[SearchResult.from_hit(h) for h in answer.passages],
+            candidates=[EntityOut(**vars(e)) for e in answer.candidates],
+        )

@@ -92,11 +92,14 @@ class SentenceTransformerEncoder:
         with self._lock:
             if self._model is None:
                 import torch
+                import transformers
                 from sentence_transformers import SentenceTransformer
 
                 if self._settings.threads:
                     torch.set_num_threads(self._settings.threads)
-                log.info("loading embedding model %s", self.name)
+                # Loading is quick; its per-weight progress bar is noise in CLI output.
+                transformers.logging.disable_progress_bar()
+                log.debug("loading embedding model %s", self.name)
                 try:
                     self._model = SentenceTransformer(self.name, device=self._settings.device)
                 except (OSError, ValueError) as e:

@@ -65,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default="hybrid")
     p.add_argument("--json", action="store_true", help="print JSON for tools")
 
+    p = sub.add_parser("ask", help="answer a question with cited facts and passages")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print JSON for tools")
+
     p = sub.add_parser("cypher", help="run one read-only Cypher query on the graph")
     p.add_argument("query", nargs="?", help="the Cypher statement (omit with --named)")
     p.add_argument("--named", metavar="NAME", help="run the named query cypher/NAME.cypher")
@@ -104,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = {
             "index": _index,
             "search": _search,
+            "ask": _ask,
             "cypher": _cypher,
             "serve": _serve,
             "eval": _eval,
@@ -192,6 +197,44 @@ def _as_flags(message: str) -> str:
     )
 
 
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from api.deps import Services
+    from api.schemas import AskResponse
+    from api.search import Filters, check_request
+
+    try:
+        question, _ = check_request(settings.search, args.question, None, Filters())
+    except InvalidRequest as e:
+        return _usage_error(_as_flags(e.message))
+    services = Services(settings)
+    try:
+        answer = services.ask.ask(question)
+    finally:
+        services.close()
+    if args.json:
+        print(AskResponse.from_answer(answer).model_dump_json(indent=2))
+        return 0
+    print(answer.answer)
+    if answer.candidates:
+        print("\nDid you mean: " + "; ".join(f"{c.name} ({c.type})" for c in answer.candidates))
+    if answer.facts:
+        print("\nEvidence:")
+        for f in answer.facts:
+            print(
+                f"  - {f.subject} {f.relation} {f.object} (as of {f.as_of or 'undated'}, {f.doc})"
+            )
+            print(f"    “{f.quote}”")
+    if answer.passages:
+        print("\nPassages:")
+        for rank, hit in enumerate(answer.passages, start=1):
+            c = hit.chunk
+            print(
+                f"  {rank}. {hit.document.title} ({hit.document.date or 'undated'}) "
+                f"{c.doc_id}:{c.start}-{c.end}"
+            )
+    return 0
+
+
 def _usage_error(message: str) -> int:
     """Report a usage error the way argparse does (exit code 2)."""
     print(f"kg: error: {message}", file=sys.stderr)
@@ -252,7 +295,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from api.deps import Services
     from api.search import MODES, Mode
-    from kg.evaluation import evaluate_retrieval, format_table, load_questions
+    from kg.evaluation import (
+        evaluate_answers,
+        evaluate_retrieval,
+        format_answers,
+        format_table,
+        load_questions,
+    )
 
     if args.qa is None:
         return _usage_error("nothing to evaluate: give --qa FILE")
@@ -267,11 +316,20 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
             ]
 
         results[mode] = evaluate_retrieval(questions, run)
+
+    def ask(question: str) -> tuple[str, list[tuple[str, str]]]:
+        answer = services.ask.ask(question)
+        return answer.answer, [(h.chunk.doc_id, h.chunk.text) for h in answer.passages]
+
+    answers = evaluate_answers(questions, ask)
+    services.close()
     if args.json:
-        print(json.dumps({"retrieval": results}, indent=2))
+        print(json.dumps({"retrieval": results, "answers": answers}, indent=2))
     else:
         print(f"Retrieval on {args.qa} ({len(questions)} questions)\n")
         print(format_table(results))
+        print(f"Answers (kg ask) on {args.qa}\n")
+        print(format_answers(answers))
     return 0
 
 

@@ -104,6 +104,62 @@ def evaluate_retrieval(
     }
 
 
+def answer_is_correct(answer: str, accepted: Sequence[str]) -> bool:
+    """An answer is correct when any accepted answer string appears in it (case-insensitive)."""
+    text = answer.lower()
+    return any(a.lower() in text for a in accepted)
+
+
+def evaluate_answers(
+    questions: Sequence[Question],
+    ask: Callable[[str], tuple[str, Sequence[tuple[str, str]]]],
+) -> dict[str, Any]:
+    """Answer accuracy overall, by kind, difficulty and tag, and answer-or-passage hit@5.
+
+    `ask` returns the answer text and the (doc, text) of its passages, best first.
+    """
+    correct: dict[str, bool] = {}
+    either: dict[str, bool] = {}
+    for q in questions:
+        answer, passages = ask(q.question)
+        correct[q.id] = answer_is_correct(answer, q.answers)
+        rank = first_relevant_rank(list(passages)[:5], q.evidence)
+        either[q.id] = correct[q.id] or 0 < rank <= 5
+
+    def share(ids: list[str], table: dict[str, bool]) -> float:
+        return sum(table[i] for i in ids) / max(len(ids), 1)
+
+    slices: dict[str, dict[str, list[str]]] = {"kind": {}, "tag": {}}
+    for q in questions:
+        slices["kind"].setdefault(q.kind, []).append(q.id)
+        for tag in q.tags:
+            slices["tag"].setdefault(tag, []).append(q.id)
+    every = [q.id for q in questions]
+    return {
+        "accuracy": share(every, correct),
+        "answer_or_passage_at_5": share(every, either),
+        "by_kind": {k: share(v, correct) for k, v in sorted(slices["kind"].items())},
+        "by_tag": {k: share(v, correct) for k, v in sorted(slices["tag"].items())},
+        "counts": {k: len(v) for k, v in sorted(slices["kind"].items())},
+        "correct": correct,
+    }
+
+
+def format_answers(result: dict[str, Any]) -> str:
+    """Answer accuracy as a small table."""
+    lines = [
+        f"answer accuracy            {result['accuracy']:.3f}",
+        f"answer or passage @5       {result['answer_or_passage_at_5']:.3f}",
+        "by kind:",
+    ]
+    for kind, value in result["by_kind"].items():
+        lines.append(f"  {kind:<24} {value:.3f}  (n={result['counts'][kind]})")
+    lines.append("by tag:")
+    for tag, value in result["by_tag"].items():
+        lines.append(f"  {tag:<24} {value:.3f}")
+    return "\n".join(lines)
+
+
 def format_table(results: dict[str, dict[str, Any]]) -> str:
     """Modes side by side: one block per slice (overall, then each kind)."""
     modes = list(results)

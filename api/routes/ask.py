@@ -1,0 +1,41 @@
+"""GET /ask."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from api.deps import ServicesDep
+from api.schemas import MAX_QUERY_CHARS, AskResponse
+from api.search import Filters, check_request
+
+router = APIRouter(tags=["ask"])
+
+
+class AskParams(BaseModel):
+    """Query string of GET /ask."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: str = Field(
+        ...,
+        min_length=1,
+        max_length=MAX_QUERY_CHARS,
+        description="A question, e.g. 'who leads CSE'; at most KG_SEARCH__MAX_QUERY_CHARS.",
+    )
+
+    @field_validator("q")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+
+@router.get("/ask", response_model=AskResponse)
+def ask(params: Annotated[AskParams, Query()], services: ServicesDep) -> AskResponse:
+    """Answer a question from the graph with cited facts and dates, plus supporting passages."""
+    question, _ = check_request(services.settings.search, params.q, None, Filters())
+    return AskResponse.from_answer(services.ask.ask(question))
