@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm import tqdm
@@ -32,9 +33,12 @@ from indexer.store import (
     StoredChunk,
     StoredDocument,
 )
-from kg.errors import DocumentError, IndexError_
+from kg.errors import DocumentError, IndexError_, KgError
 from kg.settings import Settings
 from kg.types import AcronymDefinition, Chunk, Document, IndexReport
+
+if TYPE_CHECKING:
+    from graph.store import GraphStore
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +91,18 @@ def _under(source: str, roots: Sequence[Path]) -> bool:
 class Indexer:
     """Runs index passes over folders and files into the index directory."""
 
-    def __init__(self, settings: Settings, encoder: SentenceTransformerEncoder | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        encoder: SentenceTransformerEncoder | None = None,
+        store: GraphStore | None = None,
+        *,
+        graph: bool = True,
+    ) -> None:
         self.settings = settings
         self._encoder = encoder
+        self._store = store
+        self._graph = graph
         self.directory = IndexDirectory(settings.index_dir)
 
     @property
@@ -145,11 +158,36 @@ class Indexer:
 
             if not report.changed and same_settings:
                 report.chunks = previous.vectors.ntotal if previous else 0
-                report.timings["total"] = time.perf_counter() - started
-                return report
-            self._write(previous, keep, processed, signature, report, progress)
+            else:
+                self._write(previous, keep, processed, signature, report, progress)
+            if previous is not None:
+                previous.close()
+            if self._graph:
+                self._sync_graph(report)
             report.timings["total"] = time.perf_counter() - started
             return report
+
+    def _sync_graph(self, report: IndexReport) -> None:
+        """Load the graph from the current generation; a graph failure keeps the vectors."""
+        from graph.store import open_store
+        from indexer.graph_step import sync_graph
+
+        current = self.directory.current
+        if current is None:
+            return
+        started = time.perf_counter()
+        store = self._store or open_store(self.settings)
+        snapshot = Snapshot(current)
+        try:
+            report.graph = sync_graph(store, snapshot)
+        except KgError as e:
+            report.graph = {"status": "error", "error": e.message}
+            log.error("graph not updated: %s (the search index is)", e.message)
+        finally:
+            snapshot.close()
+            if self._store is None:
+                store.close()
+        report.timings["graph"] = time.perf_counter() - started
 
     def _previous(self) -> Snapshot | None:
         current = self.directory.current
@@ -272,8 +310,6 @@ class Indexer:
             acronyms=acronyms,
         )
         self.directory.write(generation)
-        if previous is not None:
-            previous.close()
         report.chunks = len(chunks)
         report.timings["store"] = time.perf_counter() - t1
 

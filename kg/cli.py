@@ -90,6 +90,17 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="evaluate retrieval on a question set")
     p.add_argument("--qa", type=Path, help="question set (JSON), e.g. ../shared/eval/dev_qa.json")
+    p.add_argument(
+        "--graph", type=Path, help="graph facts (JSON), e.g. ../shared/eval/dev_graph.json"
+    )
+    p.add_argument(
+        "--precision-docs",
+        nargs="+",
+        default=None,
+        metavar="DOC",
+        help="documents the graph set covers in full: precision is measured on these only "
+        "(default: every document)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
@@ -281,6 +292,23 @@ def _cypher(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _eval_graph(args: argparse.Namespace, settings: Settings) -> None:
+    from graph.store import open_store
+    from kg.graph_eval import evaluate_graph, format_graph_report
+
+    store = open_store(settings)
+    try:
+        result = evaluate_graph(store, args.graph, precision_docs=args.precision_docs)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps({"graph": result}, indent=2, default=str))
+    else:
+        print(f"Graph on {args.graph}\n")
+        print(format_graph_report(result))
+        print()
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -303,8 +331,12 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         load_questions,
     )
 
+    if args.qa is None and args.graph is None:
+        return _usage_error("nothing to evaluate: give --qa FILE and/or --graph FILE")
+    if args.graph is not None:
+        _eval_graph(args, settings)
     if args.qa is None:
-        return _usage_error("nothing to evaluate: give --qa FILE")
+        return 0
     questions = load_questions(args.qa)
     services = Services(settings)
     results: dict[str, Any] = {}

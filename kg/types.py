@@ -77,6 +77,7 @@ class IndexReport:
     chunks: int = 0
     chunks_embedded: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    graph: dict[str, object] = field(default_factory=dict)  # what the graph step did
 
     @property
     def changed(self) -> bool:

@@ -1,0 +1,150 @@
+"""Compiled recognisers built from the vocabulary: name shapes, keywords and types."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from indexer.extract.model import INITIATIVE, ORGANISATION, THEME, UNIT
+from indexer.extract.vocab import Vocabulary
+
+# A capitalised word, an acronym or a code name ("MIU", "OPS2030", "Ward-Hale", "R&D").
+CAP_WORD = r"(?:[A-Z][A-Za-z0-9’'&\-]*[A-Za-z0-9&]|[A-Z])"
+_CONNECTOR = r"(?:(?:of|for|in|on|to|from|at)(?: the)?|and|&|de)"
+# A run of capitalised words joined by a few lower-case connectors: "Roads Policing Operating
+# Model", "Learning and Development", "2030 Roadmap", "Kestrel 2".
+TITLE_SPAN = (
+    rf"(?:\d{{1,4}}[ ](?={CAP_WORD}))?{CAP_WORD}"
+    rf"(?:[ ](?:{_CONNECTOR}[ ])?{CAP_WORD}|[ ]\d{{1,3}}\b(?![.,]\d))*"
+)
+NAME_WORD = r"(?:Mc|Mac|O['’])?[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)*"
+
+# Capitalised words that start sentences or headings but never start a name.
+FUNCTION_WORDS = frozenset(
+    """
+    A An And As At All Any Also Although Both But By Each Every For From Further Following
+    However If In Into It Its Our Of On Once Other Over Since Some Such That The Their Then
+    There These They This Those Through To Under Until Upon We What When Where Whilst While
+    Which Who Why With Within Without Overall Please Currently Recently Finally Again
+    Additionally Alongside Despite During Given Having Here Not Now Only Prior Using Yes No
+    Launch Launched Develop Developing Implement Implementing Improve Support Establish
+    Including January February March April May June July August September October November
+    December Monday Tuesday Wednesday Thursday Friday Saturday Sunday
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+)
+
+
+@dataclass(frozen=True)
+class Typed:
+    """What a name is: its type, the name to resolve, a distinguishing qualifier."""
+
+    type: str
+    name: str
+    qualifier: str | None = None
+    confidence: float = 0.8
+
+
+def _alternation(words: list[str]) -> str:
+    escaped = sorted({re.escape(w) for w in words}, key=len, reverse=True)
+    return "|".join(escaped)
+
+
+class Lexicon:
+    """Keyword tables and compiled regular expressions for one vocabulary."""
+
+    def __init__(self, vocab: Vocabulary) -> None:
+        self.vocab = vocab
+        gaz = vocab.gazetteer
+        self.unit_words = {w.lower() for w in gaz.unit_keywords}
+        self.initiative_words = {w.lower() for w in gaz.initiative_keywords}
+        self.org_words = {w.lower() for w in gaz.organisation_keywords}
+        self.unit_prefixes = set(gaz.unit_prefixes)
+        self.prefixes = {p.word: p.alias for p in gaz.initiative_prefixes}
+        self.org_prefixes = tuple(gaz.organisation_prefixes)
+        self.theme_names: dict[str, str] = {}
+        for theme in gaz.themes:
+            for form in (theme.name, *theme.aliases):
+                self.theme_names[form.lower()] = theme.name
+        self.org_names: dict[str, str] = {}
+        for body in gaz.organisations:
+            for form in (body.name, *body.aliases):
+                self.org_names[form.lower()] = body.name
+
+    @cached_property
+    def keyword_suffix(self) -> re.Pattern[str]:
+        """A capitalised name, up to two lower-case words, then a lower-case type keyword."""
+        words = sorted(self.unit_words | self.initiative_words, key=len, reverse=True)
+        keywords = "|".join(re.escape(w) for w in words if w == w.lower() or True)
+        comma_span = (
+            rf"{CAP_WORD}(?: {CAP_WORD}){{0,2}}(?:, {CAP_WORD}(?: {CAP_WORD}){{0,2}}){{1,3}}"
+        )
+        return re.compile(
+            rf"(?<![\w’'])(?P<name>{comma_span}|{TITLE_SPAN})"
+            rf"(?P<mods>(?: [a-z][a-z\-]+){{0,2}}?) (?P<kw>(?i:{keywords}))\b(?!['’-])"
+        )
+
+    @cached_property
+    def title_span(self) -> re.Pattern[str]:
+        return re.compile(rf"(?<![\w’'\-]){TITLE_SPAN}")
+
+    @cached_property
+    def theme_regex(self) -> re.Pattern[str]:
+        upper = [f for f in self.theme_forms() if f.isupper()]
+        lower = [f for f in self.theme_forms() if not f.isupper()]
+        return re.compile(
+            rf"(?<![\w\-])(?:(?P<upper>{_alternation(upper)})|(?P<lower>(?i:{_alternation(lower)})))(?![\w\-])"
+        )
+
+    def theme_forms(self) -> list[str]:
+        forms = []
+        for theme in self.vocab.gazetteer.themes:
+            forms.extend([theme.name, *theme.aliases])
+        return forms
+
+    @cached_property
+    def org_regex(self) -> re.Pattern[str]:
+        forms = []
+        for body in self.vocab.gazetteer.organisations:
+            forms.extend([body.name, *body.aliases, *body.acronyms])
+        return re.compile(rf"(?<![\w\-])(?:{_alternation(forms)})(?![\w\-])")
+
+    def strip_function_words(self, name: str) -> str:
+        """Drop leading words that only start a sentence ("The Tidewater Board")."""
+        words = name.split(" ")
+        while len(words) > 1 and (words[0] in FUNCTION_WORDS or words[0].lower() == "the"):
+            words = words[1:]
+        return " ".join(words)
+
+    def classify(self, name: str, *, fallback: str | None = None) -> Typed | None:
+        """The type a capitalised name has by its words, or `fallback`, or None."""
+        words = name.split()
+        if not words:
+            return None
+        low = name.lower()
+        if low in self.theme_names:
+            return Typed(THEME, self.theme_names[low])
+        if low in self.org_names:
+            return Typed(ORGANISATION, self.org_names[low])
+        last, last2 = words[-1].lower(), " ".join(words[-2:]).lower()
+        first = words[0]
+        if len(words) >= 2 and first.rstrip(".") in {p.rstrip(".") for p in self.prefixes}:
+            prefix = next(p for p in self.prefixes if p.rstrip(".") == first.rstrip("."))
+            rest = " ".join(words[1:])
+            if self.prefixes[prefix]:
+                return Typed(INITIATIVE, rest, None, 0.9)
+            return Typed(INITIATIVE, rest, prefix.rstrip(".").lower(), 0.9)
+        if last2 in self.unit_words or last in self.unit_words:
+            return Typed(UNIT, name)
+        if last in self.initiative_words and len(words) >= 2:
+            return Typed(INITIATIVE, name)
+        plain = all(w[0].isupper() or w in ("of", "and", "&", "for") for w in words)
+        if name.startswith(self.org_prefixes) or (
+            last in self.org_words and len(words) >= 2 and plain
+        ):
+            return Typed(ORGANISATION, name)
+        if first in self.unit_prefixes and len(words) >= 2:
+            return Typed(UNIT, name)
+        if fallback and len(words) >= 2:
+            return Typed(fallback, name, None, 0.5)
+        return None

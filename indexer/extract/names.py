@@ -1,0 +1,277 @@
+"""Named things: units, initiatives, organisations and themes, by keywords and context."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from indexer.extract.headings import heading_initiatives
+from indexer.extract.lexicon import CAP_WORD, TITLE_SPAN, Lexicon, Typed
+from indexer.extract.model import INITIATIVE, ORGANISATION, THEME, Span
+from indexer.extract.text import Sentence
+from indexer.glossary import is_short_form, schwartz_hearst
+from indexer.segment import Structure
+
+_ACRONYM = re.compile(r"(?<![\w\-])(?P<a>[A-Z][A-Z0-9&]{1,7})(?:['’]?s)?(?![\w\-])")
+_QUOTED = re.compile(
+    r"(?:(?<=\s)|^|(?<=\())[“‘\"'](?P<q>[A-Z][^“”‘’\"'\n]{1,58}?)[”’\"']"
+    r"(?P<after>(?: [a-z][a-z\-]+){0,2})"
+)
+_KNOWN_AS = re.compile(
+    rf"\b(?:known as|called|named|entitled|badged as) (?:the )?[“‘\"']?(?P<n>{TITLE_SPAN})"
+)
+_APPOSITION = re.compile(
+    rf"(?P<n>{CAP_WORD}(?: {CAP_WORD}){{0,3}}(?:, {CAP_WORD}(?: {CAP_WORD}){{0,3}}){{0,2}}), "
+    r"an? (?:[a-z\-]+ )?"
+    r"(?:campaign|initiative|programme|project|scheme|operation|pilot)\b"
+)
+_IS_A = re.compile(
+    rf"^(?P<n>{TITLE_SPAN})(?: \([A-Za-z0-9&+]{{2,10}}\))? (?:is|was) (?:an?|one of the|the) "
+    r"[^.]{0,60}?"
+    r"\b(?:programme|initiative|project|scheme|campaign|projects|programmes|initiatives)\b"
+)
+_ACRONYM_AFTER = re.compile(r"\s?[-–]?\s?\((?P<a>[A-Za-z][A-Za-z0-9&/+\-]{1,9})\s?[)–-]")
+_THEME_WORK = re.compile(
+    r" (?:strategy|action plan|delivery plan|plan|campaign|toolkit|programme)\b"
+)
+_SYSTEM_NAME = re.compile(
+    r"\b(?P<np>(?:new |electronic |online |digital )*[a-z]+ (?:[a-z]+ )?"
+    r"(?:system|platform|tool|app|database)) "
+    r"\((?P<n>[A-Za-z][A-Za-z0-9\-+]{1,20})\)"
+)
+_ENUM_TITLE = re.compile(r"[A-Z][^.:;”\"(]{2,80}?(?=\s[-–]|[:;.”\"(]|$)")
+_LIST_SPLIT = re.compile(r"\s*(?:;|,|\band\b|/)\s*")
+
+
+class NameFinder:
+    """Finds units, initiatives, organisations and themes in one clean text."""
+
+    def __init__(self, lexicon: Lexicon, acronyms: Mapping[str, str]) -> None:
+        self.lex = lexicon
+        self.acronyms = {**lexicon.vocab.acronyms, **acronyms}
+
+    def _span(
+        self,
+        start: int,
+        name: str,
+        typed: Typed,
+        rule: str,
+        text: str,
+        aliases: tuple[str, ...] = (),
+        acronym: str | None = None,
+        end: int | None = None,
+    ) -> Span:
+        attrs = (("qualifier", typed.qualifier),) if typed.qualifier else ()
+        return Span(
+            start,
+            end if end is not None else start + len(name),
+            typed.type,
+            text,
+            typed.name,
+            rule,
+            typed.confidence,
+            attrs,
+            acronym,
+            aliases,
+        )
+
+    def _acronym_after(self, text: str, end: int, name: str) -> str | None:
+        m = _ACRONYM_AFTER.match(text, end)
+        if m and is_short_form(m.group("a")) and schwartz_hearst(m.group("a"), name):
+            return m.group("a")
+        return None
+
+    def find(self, text: str, structure: Structure, sents: Sequence[Sentence]) -> list[Span]:
+        """Every candidate; overlaps are settled by the caller."""
+        out: list[Span] = []
+        out += self._gazetteer(text)
+        out += self._titles(text)
+        out += self._keyword_suffix(text)
+        out += self._quoted(text)
+        out += self._contextual(text, sents)
+        out += heading_initiatives(self.lex, text, structure)
+        out += self._acronym_tokens(text)
+        return out
+
+    def _gazetteer(self, text: str) -> list[Span]:
+        out = []
+        for m in self.lex.theme_regex.finditer(text):
+            name = self.lex.theme_names[m.group().lower()]
+            out.append(Span(m.start(), m.end(), THEME, m.group(), name, "theme_gazetteer", 0.8))
+            kw = _THEME_WORK.match(text, m.end())
+            if kw:
+                phrase = text[m.start() : kw.end()]
+                out.append(Span(m.start(), kw.end(), INITIATIVE, phrase, phrase, "theme_work", 0.7))
+        for m in _SYSTEM_NAME.finditer(text):
+            out.append(
+                Span(
+                    m.start("n"),
+                    m.end("n"),
+                    INITIATIVE,
+                    m.group("n"),
+                    m.group("n"),
+                    "named_system",
+                    0.7,
+                    (),
+                    None,
+                    (m.group("np"),),
+                )
+            )
+        for m in self.lex.org_regex.finditer(text):
+            name = self.lex.org_names.get(m.group().lower()) or self.acronyms.get(
+                m.group(), m.group()
+            )
+            acronym = m.group() if m.group().isupper() else None
+            out.append(
+                Span(
+                    m.start(),
+                    m.end(),
+                    ORGANISATION,
+                    m.group(),
+                    name,
+                    "organisation_gazetteer",
+                    0.85,
+                    (),
+                    acronym,
+                )
+            )
+        return out
+
+    def _titles(self, text: str) -> list[Span]:
+        out = []
+        for m in self.lex.title_span.finditer(text):
+            raw = m.group()
+            name = self.lex.strip_function_words(raw)
+            start = m.start() + len(raw) - len(name)
+            if name.isupper() and " " not in name:
+                continue  # a bare acronym: see _acronym_tokens
+            acronym = self._acronym_after(text, m.end(), name)
+            typed = self.lex.classify(name, fallback=INITIATIVE if acronym else None)
+            if typed is None:
+                continue
+            out.append(self._span(start, name, typed, "title_keyword", name, (), acronym))
+        return out
+
+    def _keyword_suffix(self, text: str) -> list[Span]:
+        out = []
+        for m in self.lex.keyword_suffix.finditer(text):
+            raw = m.group("name")
+            name = self.lex.strip_function_words(raw)
+            if name in {"I", "A"} or not name:
+                continue
+            start = m.start("name") + len(raw) - len(name)
+            kw, mods = m.group("kw"), m.group("mods")
+            phrase = text[start : m.end()]
+            if kw.lower() in self.lex.unit_words:
+                typed = self.lex.classify(phrase) or Typed("Unit", phrase)
+                out.append(self._span(start, phrase, typed, "keyword_suffix", phrase, end=m.end()))
+                continue
+            if kw[0].isupper() and not mods:
+                continue  # "Road Safety Strategy": a title span, found by _titles
+            aliases = tuple({phrase, f"{name} {kw}"} - {name})
+            typed = self.lex.classify(name) or Typed(INITIATIVE, name, None, 0.75)
+            if typed.type != INITIATIVE:
+                typed = Typed(INITIATIVE, phrase, None, 0.7)
+            out.append(
+                self._span(start, name, typed, "keyword_suffix", phrase, aliases, end=m.end())
+            )
+        return out
+
+    def _quoted(self, text: str) -> list[Span]:
+        out = []
+        for m in _QUOTED.finditer(text):
+            inner = m.group("q").strip(" ,")
+            words = inner.split()
+            if len(words) > 7:
+                continue
+            after = m.group("after").split()
+            kw = next(
+                (w for w in after if w.lower() in self.lex.initiative_words | self.lex.unit_words),
+                None,
+            )
+            typed = self.lex.classify(inner)
+            if (
+                typed is not None
+                and typed.type == ORGANISATION
+                and inner.lower() not in self.lex.org_names
+            ):
+                typed = Typed(INITIATIVE, inner, None, 0.6)
+            if typed is None and kw:
+                typed = Typed(
+                    "Unit" if kw.lower() in self.lex.unit_words else INITIATIVE, inner, None, 0.75
+                )
+                if typed.type == "Unit":
+                    typed = Typed("Unit", f"{inner} {' '.join(after)}", None, 0.75)
+            if typed is None:
+                significant = [w for w in words if len(w) > 3 or w[0].isupper()]
+                titled = len(words) >= 2 and all(
+                    w[0].isupper() or not w[0].isalpha() for w in significant
+                )
+                keyworded = len(words) == 2 and words[1].lower() in self.lex.initiative_words
+                if not titled and not keyworded:
+                    continue
+                typed = Typed(INITIATIVE, inner, None, 0.6)
+            aliases = (f"{inner} {kw}",) if kw and typed.type == INITIATIVE else ()
+            end = m.end() if typed.type == "Unit" and kw else m.start("q") + len(inner)
+            out.append(
+                self._span(m.start("q"), inner, typed, "quoted_name", inner, aliases, end=end)
+            )
+        return out
+
+    def _contextual(self, text: str, sents: Sequence[Sentence]) -> list[Span]:
+        out = []
+        for rx, rule in ((_KNOWN_AS, "known_as"), (_APPOSITION, "named_campaign")):
+            for m in rx.finditer(text):
+                name = self.lex.strip_function_words(m.group("n"))
+                start = m.end("n") - len(name)
+                typed = self.lex.classify(name) or Typed(INITIATIVE, name, None, 0.7)
+                out.append(self._span(start, name, typed, rule, name))
+        for sent in sents:
+            body = sent.text[sent.body :]
+            is_a = _IS_A.match(body)
+            if is_a:
+                name = self.lex.strip_function_words(is_a.group("n"))
+                typed = self.lex.classify(name) or Typed(INITIATIVE, name, None, 0.75)
+                if typed.type == INITIATIVE:
+                    start = sent.to_clean(sent.body + is_a.end("n") - len(name))
+                    out.append(self._span(start, name, typed, "is_a_programme", name))
+            if sent.enumerator:
+                t = _ENUM_TITLE.match(body)
+                if t and 2 <= len(t.group().split()) <= 8:
+                    name = self.lex.strip_function_words(t.group().strip())
+                    typed = self.lex.classify(name) or Typed(INITIATIVE, name, None, 0.5)
+                    start = sent.to_clean(sent.body + t.end() - len(name))
+                    out.append(self._span(start, name, typed, "enumerated_strand", name))
+        return out
+
+    def _acronym_tokens(self, text: str) -> list[Span]:
+        out = []
+        for m in _ACRONYM.finditer(text):
+            acronym = m.group("a")
+            expansion = self.acronyms.get(acronym)
+            if not expansion:
+                continue
+            typed = self.lex.classify(expansion)
+            if typed is None:
+                if not all(w[0].isupper() for w in expansion.split() if len(w) > 3):
+                    continue
+                typed = Typed(INITIATIVE, expansion, None, 0.5)
+            out.append(
+                Span(
+                    m.start(),
+                    m.end(),
+                    typed.type,
+                    m.group(),
+                    typed.name,
+                    "acronym",
+                    typed.confidence,
+                    (),
+                    acronym,
+                )
+            )
+        return out
+
+
+def split_list(phrase: str) -> list[str]:
+    """Items of a written list ("A, B and C", "A/B/C")."""
+    return [p.strip(" .") for p in _LIST_SPLIT.split(phrase) if p.strip(" .")]

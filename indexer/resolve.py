@@ -1,0 +1,352 @@
+"""Resolution: one entity per real-world thing across documents, with stable ids.
+
+Persons join on surname: "ACC Jo Bloggs", "Jo Bloggs" and "ACC Bloggs" are one person; a
+surname written alone joins the one full name with that surname, and stays apart when two
+people share it. Ranks never split a person ("C/Supt" and "Chief Superintendent" are one rank).
+Units, initiatives, organisations and themes join on their core name (case, plurals, hyphens
+and type words such as "programme" set aside) and on the acronyms read with them (from the
+glossary definitions); a naming prefix that tells things apart ("Project Kestrel" vs
+"Kestrel") is a disambiguator kept in the id. Ids are `<type>:<slug>[~<disambiguator>]`,
+with a short hash when a name is long, so the same input always gives the same ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from indexer.clean import CleanText
+from indexer.extract.document import DocumentExtractor
+from indexer.extract.model import (
+    OBJECTIVE,
+    PERSON,
+    POST,
+    RECOMMENDATION,
+    RISK,
+    Evidence,
+    Extraction,
+    Mention,
+)
+from indexer.extract.vocab import Vocabulary
+from indexer.segment import Structure
+from kg.types import Chunk, Document
+
+_TYPE_WORDS = frozenset(
+    """
+    programme programmes program project projects strategy campaign pilot pilots initiative
+    scheme methodology survey website exercise plan
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+)
+_UNIT_WORDS = frozenset(
+    [
+        "department",
+        "dept",
+        "departments",
+    ]
+)
+_ID_WORDS = 8
+
+
+def slug(text: str) -> str:
+    """Lower-case words joined by hyphens."""
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower().replace("&", " and ")))
+
+
+def make_id(type_: str, name: str, disambiguator: str | None = None) -> str:
+    """A stable id from a type, a canonical name and an optional disambiguator."""
+    words = slug(name).split("-")
+    base = "-".join(words[:_ID_WORDS])
+    if len(words) > _ID_WORDS:
+        base += "-" + hashlib.sha1(slug(name).encode()).hexdigest()[:8]
+    label = type_.lower()
+    return f"{label}:{base}~{slug(disambiguator)}" if disambiguator else f"{label}:{base}"
+
+
+def core_name(type_: str, name: str) -> str:
+    """The part of a name that identifies the thing (case, plurals, type words set aside)."""
+    text = name.lower().replace("’", "'").replace("&", "and").replace("-", " ")
+    text = re.sub(r"['\"“”‘]", "", text)
+    words = re.findall(r"[a-z0-9]+", text)
+    if words and words[0] == "the":
+        words = words[1:]
+    if type_ == "Initiative":
+        while len(words) > 1 and words[-1] in _TYPE_WORDS:
+            words.pop()
+    if type_ == "Unit":
+        while len(words) > 1 and words[-1] in _UNIT_WORDS:
+            words.pop()
+    last = words[-1] if words else ""
+    if len(last) > 4 and last.endswith("ies"):
+        words[-1] = last[:-3] + "y"
+    elif len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is")):
+        words[-1] = last[:-1]
+    return " ".join(words)
+
+
+@dataclass
+class Entity:
+    """A resolved entity: id, type, canonical name, aliases, properties and mentions."""
+
+    id: str
+    type: str
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    properties: dict[str, Any] = field(default_factory=dict)
+    mentions: list[Mention] = field(default_factory=list)
+
+
+@dataclass
+class Relation:
+    """A fact between two entities with every piece of evidence for it."""
+
+    source: str
+    type: str
+    target: str
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[Any, Any] = {}
+
+    def find(self, x: Any) -> Any:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: Any, b: Any) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb, key=str)] = min(ra, rb, key=str)
+
+
+def _mention_key(m: Mention) -> tuple[str, int, int, str, str]:
+    return (m.evidence.doc_id, m.evidence.start, m.evidence.end, m.type, m.name)
+
+
+class Resolver:
+    """Turns the extractions of a set of documents into entities and relations."""
+
+    def __init__(self, acronyms: Mapping[str, Sequence[str]] | None = None) -> None:
+        self.acronyms = {k: list(v) for k, v in (acronyms or {}).items()}
+
+    def resolve(self, extractions: Iterable[Extraction]) -> tuple[list[Entity], list[Relation]]:
+        """Entities (sorted by id) and relations (sorted) of all the extractions."""
+        extractions = list(extractions)
+        mentions: dict[tuple[str, int, int, str, str], Mention] = {}
+        for ex in extractions:
+            for m in ex.mentions:
+                mentions.setdefault(_mention_key(m), m)
+            for f in ex.facts:
+                mentions.setdefault(_mention_key(f.subject), f.subject)
+                mentions.setdefault(_mention_key(f.object), f.object)
+        assigned: dict[tuple[str, int, int, str, str], str] = {}
+        entities: dict[str, Entity] = {}
+        groups: dict[str, list[Mention]] = defaultdict(list)
+        for m in mentions.values():
+            groups[m.type].append(m)
+        for type_, items in sorted(groups.items()):
+            if type_ == PERSON:
+                clusters = self._people(items)
+            elif type_ in (POST, OBJECTIVE, RISK, RECOMMENDATION):
+                clusters = self._by_key(type_, items)
+            else:
+                clusters = self._named(type_, items)
+            for entity_id, members in clusters.items():
+                entity = entities.setdefault(entity_id, Entity(entity_id, type_, ""))
+                entity.mentions.extend(members)
+                for m in members:
+                    assigned[_mention_key(m)] = entity_id
+        for entity in entities.values():
+            _describe(entity)
+        relations: dict[tuple[str, str, str], Relation] = {}
+        for ex in extractions:
+            for f in ex.facts:
+                src = assigned[_mention_key(f.subject)]
+                dst = assigned[_mention_key(f.object)]
+                if src == dst:
+                    continue
+                rel = relations.setdefault((src, f.relation, dst), Relation(src, f.relation, dst))
+                if f.evidence not in rel.evidence:
+                    rel.evidence.append(f.evidence)
+        _sequels(entities, relations)
+        return sorted(entities.values(), key=lambda e: e.id), [
+            relations[k] for k in sorted(relations)
+        ]
+
+    def _people(self, items: list[Mention]) -> dict[str, list[Mention]]:
+        givens: dict[str, set[str]] = defaultdict(set)
+        for m in items:
+            surname = (m.attr("surname") or m.name.split()[-1]).lower()
+            if m.attr("given"):
+                givens[surname].add((m.attr("given") or "").lower())
+        out: dict[str, list[Mention]] = defaultdict(list)
+        for m in items:
+            surname = m.attr("surname") or m.name.split()[-1]
+            given = m.attr("given")
+            if given is None and len(givens[surname.lower()]) == 1:
+                given = next(iter(givens[surname.lower()]))
+            name = f"{given} {surname}" if given else surname
+            out[make_id(PERSON, name)].append(m)
+        return out
+
+    def _by_key(self, type_: str, items: list[Mention]) -> dict[str, list[Mention]]:
+        out: dict[str, list[Mention]] = defaultdict(list)
+        for m in items:
+            key = core_name(type_, m.name) if type_ == POST else re.sub(r"\s+", " ", m.name.lower())
+            out[make_id(type_, key)].append(m)
+        return out
+
+    def _named(self, type_: str, items: list[Mention]) -> dict[str, list[Mention]]:
+        uf = _UnionFind()
+        expansions = {a: [core_name(type_, e) for e in forms] for a, forms in self.acronyms.items()}
+        for i, m in enumerate(items):
+            qualifier = m.attr("qualifier")
+            uf.union(("m", i), ("k", core_name(type_, m.name), qualifier))
+            if m.acronym and not qualifier:
+                uf.union(("m", i), ("a", m.acronym))
+                for core in expansions.get(m.acronym, [])[:1]:
+                    uf.union(("m", i), ("k", core, None))
+            short = m.text.strip()
+            if short.isupper() and short in expansions and not qualifier:
+                uf.union(("m", i), ("a", short))
+        clusters: dict[Any, list[int]] = defaultdict(list)
+        for i in range(len(items)):
+            clusters[uf.find(("m", i))].append(i)
+        out: dict[str, list[Mention]] = {}
+        for members in clusters.values():
+            ms = [items[i] for i in members]
+            cores = Counter(core_name(type_, m.name) for m in ms if not m.name.isupper())
+            core = cores.most_common(1)[0][0] if cores else core_name(type_, ms[0].name)
+            qualifiers = sorted({m.attr("qualifier") or "" for m in ms} - {""})
+            entity_id = make_id(type_, core, qualifiers[0] if qualifiers else None)
+            out.setdefault(entity_id, []).extend(ms)
+        return out
+
+
+def _describe(entity: Entity) -> None:
+    """Canonical name, aliases and properties from an entity's mentions."""
+    ms = sorted(entity.mentions, key=lambda m: (m.evidence.doc_id, m.evidence.start))
+    names = Counter(m.name for m in ms if not (m.name.isupper() and len(m.name) <= 10))
+    if entity.type == PERSON:
+        full = [m.name for m in ms if m.attr("given")]
+        entity.name = Counter(full).most_common(1)[0][0] if full else ms[0].name
+    elif entity.type == "Initiative" and any(m.attr("qualifier") for m in ms):
+        m = next(m for m in ms if m.attr("qualifier"))
+        entity.name = f"{(m.attr('qualifier') or '').title()} {m.name}"
+    elif names:
+        best = max(names.items(), key=lambda kv: (kv[1], len(kv[0]), kv[0]))
+        entity.name = best[0]
+    else:
+        entity.name = ms[0].name
+    aliases: set[str] = set()
+    for m in ms:
+        aliases.update([m.name, m.text.strip()])
+        if m.acronym:
+            aliases.add(m.acronym)
+        aliases.update(v for k, v in m.attrs if k == "alias")
+    aliases.discard(entity.name)
+    entity.aliases = sorted(a for a in aliases if a and len(a) <= 200)
+    props: dict[str, Any] = {}
+    if entity.type == PERSON:
+        props["surname"] = next(
+            (m.attr("surname") for m in ms if m.attr("surname")), entity.name.split()[-1]
+        )
+        given = next((m.attr("given") for m in ms if m.attr("given")), None)
+        if given:
+            props["givenName"] = given
+        history = sorted(
+            {
+                (
+                    m.evidence.as_of or "",
+                    m.attr("rankName") or "",
+                    m.attr("rank") or "",
+                    m.evidence.doc_id,
+                )
+                for m in ms
+                if m.attr("rankName")
+            }
+        )
+        props["ranks"] = sorted({h[1] for h in history})
+        props["ranksAsWritten"] = sorted({h[2] for h in history})
+        props["rankHistory"] = [h[1] for h in history]
+        props["rankAsOf"] = [h[0] for h in history]
+        props["rankDocIds"] = [h[3] for h in history]
+        suffix = next((m.attr("suffix") for m in ms if m.attr("suffix")), None)
+        if suffix:
+            props["suffix"] = suffix
+    for key in ("owner", "frequency", "kind", "number"):
+        value = next((m.attr(key) for m in ms if m.attr(key)), None)
+        if value:
+            props[key] = value
+    props["docIds"] = sorted({m.evidence.doc_id for m in ms})
+    entity.properties = props
+
+
+def _sequels(entities: dict[str, Entity], relations: dict[tuple[str, str, str], Relation]) -> None:
+    """ "X 2" succeeds "X" when both are initiatives."""
+    by_name = {e.name.lower(): e for e in entities.values() if e.type == "Initiative"}
+    for entity in list(by_name.values()):
+        m = re.fullmatch(r"(.+?) (\d{1,2})", entity.name)
+        if not m or int(m.group(2)) < 2:
+            continue
+        earlier = (
+            by_name.get(m.group(1).lower())
+            if m.group(2) == "2"
+            else by_name.get(f"{m.group(1)} {int(m.group(2)) - 1}".lower())
+        )
+        if earlier is None:
+            continue
+        ev = entity.mentions[0].evidence
+        rel = relations.setdefault(
+            (entity.id, "SUCCEEDS", earlier.id), Relation(entity.id, "SUCCEEDS", earlier.id)
+        )
+        rel.evidence.append(
+            Evidence(
+                ev.doc_id, ev.chunk_id, ev.start, ev.end, ev.quote, ev.as_of, "numbered_sequel", 0.6
+            )
+        )
+
+
+@dataclass
+class GraphData:
+    """What graph.load writes: documents, chunks, entities (with mentions) and relations."""
+
+    documents: list[Document]
+    chunks: list[Chunk]
+    entities: list[Entity]
+    relations: list[Relation]
+
+    @property
+    def doc_ids(self) -> list[str]:
+        return [d.id for d in self.documents]
+
+
+def build_graph(
+    items: Iterable[tuple[Document, CleanText, Structure, Sequence[Chunk]]],
+    acronyms: Mapping[str, Sequence[str]] | None = None,
+    vocab: Vocabulary | None = None,
+) -> GraphData:
+    """Extract every document and resolve the lot: the graph of these documents.
+
+    `acronyms` maps a short form to its long forms, most used first (as
+    indexer.glossary.merge_definitions returns them); pass every indexed document, since
+    resolution works across documents.
+    """
+    acronyms = dict(acronyms or {})
+    extractor = DocumentExtractor({k: v[0] for k, v in acronyms.items() if v}, vocab)
+    documents: list[Document] = []
+    chunks: list[Chunk] = []
+    extractions: list[Extraction] = []
+    for document, view, structure, doc_chunks in items:
+        documents.append(document)
+        chunks.extend(doc_chunks)
+        extractions.append(extractor.extract(document, view, structure, doc_chunks))
+    entities, relations = Resolver(acronyms).resolve(extractions)
+    return GraphData(documents, chunks, entities, relations)
