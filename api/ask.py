@@ -7,6 +7,7 @@ is the best sentences of the top passages, each cited.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -61,7 +62,7 @@ class Answer:
 class GraphAnswerer(Protocol):
     """The graph side of /ask."""
 
-    def answer(self, intent: Intent, question: str) -> Answer | None:
+    def answer(self, intent: Intent, question: str, passages: Sequence[Hit] = ()) -> Answer | None:
         """A graph answer for the intent, or None when the graph has none."""
         ...
 
@@ -94,7 +95,7 @@ class AskService:
         intent = self.recogniser.recognise(question)
         passages = self.search.search(question, _PASSAGES)
         timings: dict[str, Any] = {"search": time.perf_counter() - started}
-        answer = self.graph.answer(intent, question) if self.graph is not None else None
+        answer = self.graph.answer(intent, question, passages) if self.graph is not None else None
         timings["graph"] = time.perf_counter() - started - timings["search"]
         if answer is None or not answer.answer:
             answer = self._from_passages(question, intent, passages)

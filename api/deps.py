@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from typing import Annotated
 
@@ -10,11 +11,16 @@ from fastapi import Depends, Request
 
 from api.ask import AskService
 from api.cypher import CypherService
+from api.graph_answer import GraphAnswerer
+from api.graph_index import GraphIndex
+from api.intents import IntentRecogniser
 from api.search import SearchService
 from graph.store import GraphStore, open_store
 from indexer.embed import SentenceTransformerEncoder
-from kg.errors import IndexNotFound
+from kg.errors import IndexNotFound, KgError
 from kg.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class Services:
@@ -27,6 +33,8 @@ class Services:
         self._graph: GraphStore | None = None
         self._cypher: CypherService | None = None
         self._ask: AskService | None = None
+        self._ask_generation: str | None = None
+        self._recogniser: IntentRecogniser | None = None
         self._lock = threading.Lock()
 
     @property
@@ -40,13 +48,28 @@ class Services:
 
     @property
     def ask(self) -> AskService:
-        """Question answering over the search service (and the graph, once it has facts)."""
-        if self._ask is None:
-            search = self.search
+        """Question answering over search and the graph, rebuilt for each new index generation."""
+        search = self.search
+        generation = search.index.name
+        if self._ask is None or self._ask_generation != generation:
             with self._lock:
-                if self._ask is None:
-                    self._ask = AskService(search, self.encoder)
+                if self._ask is None or self._ask_generation != generation:
+                    if self._recogniser is None:
+                        self._recogniser = IntentRecogniser(self.encoder)
+                    self._ask = AskService(
+                        search, self.encoder, self._recogniser, self._graph_answerer(search)
+                    )
+                    self._ask_generation = generation
         return self._ask
+
+    def _graph_answerer(self, search: SearchService) -> GraphAnswerer | None:
+        """The graph side of /ask; None (passages only) when the graph cannot be read."""
+        try:
+            index = GraphIndex.load(self._cypher_unlocked())
+        except KgError as e:
+            log.warning("answering from passages only: the graph is unavailable (%s)", e.message)
+            return None
+        return GraphAnswerer(index, search, self.encoder)
 
     @property
     def graph(self) -> GraphStore:
@@ -60,13 +83,16 @@ class Services:
     @property
     def cypher(self) -> CypherService:
         """Analysts' Cypher and named queries over the graph store."""
+        with self._lock:
+            return self._cypher_unlocked()
+
+    def _cypher_unlocked(self) -> CypherService:
         if self._cypher is None:
-            store = self.graph
-            with self._lock:
-                if self._cypher is None:
-                    self._cypher = CypherService(
-                        self.settings, store, self.settings.graph.queries_dir
-                    )
+            if self._graph is None:
+                self._graph = open_store(self.settings)
+            self._cypher = CypherService(
+                self.settings, self._graph, self.settings.graph.queries_dir
+            )
         return self._cypher
 
     def close(self) -> None:

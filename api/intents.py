@@ -44,6 +44,7 @@ class Intent:
     matched_by: str  # "rule", "examples" or "none"
     owner: str | None = None
     by: str | None = None
+    role: str | None = None  # "head" in "who is the head of X": X may be named "Head of X"
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,14 @@ class IntentRecogniser:
                 target = _clean_target(groups.get("x"))
                 owner = _clean_target(groups.get("owner"))
                 if target or owner:
-                    return Intent(name, target, "rule", owner=owner, by=groups.get("by"))
+                    return Intent(
+                        name,
+                        target,
+                        "rule",
+                        owner=owner,
+                        by=groups.get("by"),
+                        role=groups.get("role"),
+                    )
         return self._by_examples(text)
 
     def _by_examples(self, text: str) -> Intent:

@@ -106,6 +106,7 @@ class _Loaded:
         self.snapshot = snapshot
         self.documents = {s.document.id: s.document for s in snapshot.documents()}
         self.chunks = [s.chunk for s in snapshot.chunks()]
+        self.chunk_rows = {c.id: row for row, c in enumerate(self.chunks)}
         self.vectors = snapshot.vectors
         self.doc_rows: dict[str, np.ndarray] = {}
         doc_ids = np.asarray([c.doc_id for c in self.chunks])

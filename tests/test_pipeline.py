@@ -175,12 +175,70 @@ def test_killed_index_run_leaves_previous_index_usable(
         snapshot = Snapshot.open_current(settings.index_dir)
         ids = {s.document.id for s in snapshot.documents()}
         snapshot.close()
-        if finished:  # the run beat the kill: its generation must be whole
-            assert len(ids) == len(CORPUS) + 40
+        # Whenever the kill lands, the current generation is whole: the old one, or the new
+        # one complete (the kill came after its swap, e.g. while the graph was loading).
+        if current == before:
+            assert ids == set(CORPUS)
         else:
-            assert current == before and ids == set(CORPUS)
+            assert len(ids) == len(CORPUS) + 40
+        if finished:
+            assert current != before
         hits = SearchService(settings, encoder).search("speed enforcement", k=1)
         assert hits and hits[0].chunk.doc_id == "harbour.txt"
     report = _index(settings, encoder)  # a later run cleans up and completes
-    assert len(report.added) == 40
+    assert len(report.added) + len(report.unchanged) == len(CORPUS) + 40
+    assert report.graph["status"] in ("loaded", "up to date")
     assert not list(settings.index_dir.glob(".tmp-*"))
+    # The graph agrees with the index afterwards, even if a kill cut a graph load short.
+    assert _index(settings, encoder).graph["status"] == "up to date"
+
+
+def _graph_counts(settings: Settings) -> tuple[int, int]:
+    from graph.store import open_store
+
+    store = open_store(settings)
+    try:
+        nodes = store.read("MATCH (n) RETURN count(n)").rows[0][0]
+        rels = store.read("MATCH ()-[r]->() RETURN count(r)").rows[0][0]
+    finally:
+        store.close()
+    return int(nodes), int(rels)
+
+
+def test_loading_the_graph_again_leaves_counts_unchanged(
+    workspace: Settings, encoder: SentenceTransformerEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import indexer.graph_step
+
+    before = _graph_counts(workspace)
+    assert before[0] > 0
+    # A new extractor version forces a full reload of every document's facts.
+    monkeypatch.setattr(indexer.graph_step, "EXTRACTOR_VERSION", "test-reload")
+    report = _index(workspace, encoder)
+    assert report.graph["status"] == "loaded"
+    assert _graph_counts(workspace) == before
+
+
+def test_removed_document_leaves_the_graph(
+    workspace: Settings, encoder: SentenceTransformerEncoder
+) -> None:
+    from graph.store import open_store
+
+    def people_named_quill() -> list[list[object]]:
+        store = open_store(workspace)
+        try:
+            return store.read("MATCH (p:Person) WHERE p.surname = 'Quill' RETURN p.id").rows
+        finally:
+            store.close()
+
+    assert people_named_quill()  # harbour.txt names Inspector Mara Quill
+    (workspace.corpus_dir / "harbour.txt").unlink()
+    report = _index(workspace, encoder)
+    assert report.graph["status"] == "loaded"
+    store = open_store(workspace)
+    try:
+        docs = {row[0] for row in store.read("MATCH (d:Document) RETURN d.id").rows}
+    finally:
+        store.close()
+    assert docs == set(CORPUS) - {"harbour.txt"}
+    assert people_named_quill() == []  # only harbour.txt named this person

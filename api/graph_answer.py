@@ -1,0 +1,418 @@
+"""Graph answers for /ask: facts chosen for an intent and a target, phrased and cited.
+
+A fact is scored by how well its object matches the question's target (entity resolution)
+plus how close its passage is to the question (the passage's vector is already in FAISS) and
+how many of the target's words its evidence holds. So "who leads CSE" is answered by
+resolution, and a paraphrase ("who will decide how the new law is put into practice") by the
+passage and the words. The chosen fact's subject is the answer; the other facts about the
+same target give its history, most recent first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from api.ask import Answer, EntityRef, FactAnswer
+from api.graph_index import Candidate, GraphEntity, GraphFact, GraphIndex
+from api.intents import Intent
+from api.query import periods
+from api.search import Hit, SearchService
+from indexer.embed import Encoder
+from indexer.extract.vocab import default_vocabulary
+from kg.text import terms
+
+LEAD_RELATIONS = ("LEADS", "HEADS", "CHAIRS")
+_VERBS = {
+    "LEADS": "leads",
+    "HEADS": "heads",
+    "CHAIRS": "chairs",
+    "HOLDS_POST": "holds the post of",
+    "DEPENDS_ON": "depends on",
+    "ADDRESSES": "addresses",
+    "PARTNERS_WITH": "works with",
+    "HAS_RISK": "has the risk",
+    "MERGES_INTO": "merges into",
+    "PART_OF": "is part of",
+    "SUCCEEDS": "succeeds",
+    "MEMBER_OF": "is a member of",
+}
+_LEAD_TARGETS = ("Theme", "Initiative", "Unit", "Post", "Organisation", "Objective")
+# A fact is taken without a resolved target only when its passage and words both fit.
+_MIN_SCORE = 0.75
+_SEMANTIC_WEIGHT = 0.5
+_WORD_WEIGHT = 0.5
+_PERIOD_BONUS = 0.3
+# Facts read from the passages search ranks highest for the question: 0.5 for the first,
+# 0.1 less for each next one.
+_PASSAGE_BONUS = 0.5
+_PASSAGE_STEP = 0.1
+# The relation the question's verb names ("who chairs") counts for a little more.
+_VERB_BONUS = 0.15
+_VERB_RELATIONS = {
+    "chair": "CHAIRS",
+    "conven": "CHAIRS",
+    "head": "HEADS",
+    "lead": "LEADS",
+    "led": "LEADS",
+}
+# A target whose words name a kind of body ("the board that ...") expects a Unit.
+_TYPE_BONUS = 0.3
+_QUOTE_CHARS = 300
+_HOLDER_DAYS = 366
+_MAX_HISTORY = 4
+
+
+@dataclass(frozen=True)
+class _Scored:
+    fact: GraphFact
+    score: float
+
+
+class GraphAnswerer:
+    """Answers the graph can give: leaders, dependencies, partners, themes, risks, acronyms."""
+
+    def __init__(self, index: GraphIndex, search: SearchService, encoder: Encoder) -> None:
+        self.graph = index
+        self.search = search
+        self.encoder = encoder
+        self._passages: list[Hit] = []
+        self._unit_words = {w.lower() for w in default_vocabulary().gazetteer.unit_keywords}
+
+    def answer(self, intent: Intent, question: str, passages: Sequence[Hit] = ()) -> Answer | None:
+        """A graph answer, or None when the graph has nothing for this question."""
+        self._passages = list(passages)
+        handler = {
+            "who_leads": self._who_leads,
+            "depends_on": lambda i, q: self._related(i, q, ("DEPENDS_ON",), outgoing=True),
+            "dependents": lambda i, q: self._related(i, q, ("DEPENDS_ON",), outgoing=False),
+            "partners": lambda i, q: self._related(i, q, ("PARTNERS_WITH",), outgoing=None),
+            "addresses": lambda i, q: self._related(i, q, ("ADDRESSES",), outgoing=None),
+            "define": self._define,
+            "risks": self._risks,
+        }.get(intent.name)
+        return handler(intent, question) if handler else None
+
+    # -- leaders -------------------------------------------------------------------------
+
+    def _who_leads(self, intent: Intent, question: str) -> Answer | None:
+        candidates = self._resolve(intent.target, _LEAD_TARGETS)
+        if intent.role and intent.target:
+            as_post = self._resolve(f"{intent.role} of {intent.target}", ("Post",))
+            candidates = as_post + [c for c in candidates if c.entity.type != "Post"]
+        wanted = periods(question)
+        for post in (c.entity for c in candidates if c.entity.type == "Post"):
+            holders = self._holders(post, wanted)
+            if holders:
+                return self._phrase(intent, candidates, post, holders)
+        # Somebody leads something: a fact whose object is a person was read the wrong way round.
+        facts = [
+            f
+            for f in self.graph.facts
+            if f.relation in LEAD_RELATIONS and self.graph.entities[f.target].type != "Person"
+        ]
+        best = self._best(facts, question, intent.target, candidates)
+        if best is None:
+            return None
+        target = self.graph.entities[best.fact.target]
+        history = [
+            f for f in self.graph.by_target.get(target.id, []) if f.relation in LEAD_RELATIONS
+        ]
+        return self._phrase(intent, candidates, target, _recent_first(history, wanted))
+
+    def _holders(self, post: GraphEntity, wanted: Sequence[object]) -> list[GraphFact]:
+        holds = [f for f in self.graph.by_target.get(post.id, []) if f.relation == "HOLDS_POST"]
+        return _recent_first(holds, wanted)
+
+    # -- dependencies, partners, themes ----------------------------------------------------
+
+    def _related(
+        self, intent: Intent, question: str, relations: Sequence[str], *, outgoing: bool | None
+    ) -> Answer | None:
+        candidates = self._resolve(intent.target, None)
+        if not candidates:
+            return None
+        for candidate in candidates:
+            entity = candidate.entity
+            facts = []
+            if outgoing in (True, None):
+                facts += [
+                    f for f in self.graph.by_source.get(entity.id, []) if f.relation in relations
+                ]
+            if outgoing in (False, None):
+                facts += [
+                    f for f in self.graph.by_target.get(entity.id, []) if f.relation in relations
+                ]
+            if facts:
+                return self._phrase(
+                    intent, candidates, entity, _recent_first(facts, periods(question))
+                )
+        return None
+
+    # -- risks -----------------------------------------------------------------------------
+
+    def _risks(self, intent: Intent, question: str) -> Answer | None:
+        candidates = self._resolve(intent.target, None)
+        facts = [f for f in self.graph.facts if f.relation == "HAS_RISK"]
+        best = self._best(facts, question, intent.target, candidates, end="source")
+        if best is None:
+            return None
+        about = self.graph.entities[best.fact.source]
+        risks = [f for f in self.graph.by_source.get(about.id, []) if f.relation == "HAS_RISK"]
+        ranked = [best.fact] + [
+            f for f in _recent_first(risks, periods(question)) if f != best.fact
+        ]
+        return self._phrase(intent, candidates, about, ranked)
+
+    # -- acronyms --------------------------------------------------------------------------
+
+    def _define(self, intent: Intent, question: str) -> Answer | None:
+        acronym = (intent.target or "").strip()
+        index = self.search.index
+        definitions = [
+            a for a in index.snapshot.acronyms() if a.definition.acronym.lower() == acronym.lower()
+        ]
+        if not definitions:
+            forms = index.glossary.forms.get(acronym) or index.glossary.forms.get(acronym.upper())
+            if not forms:
+                return None
+            return Answer(f"{acronym} stands for {forms[0]}.", intent.name, intent.target)
+        wanted = periods(question)
+        documents = index.documents
+
+        def rank(d: object) -> tuple[int, int]:
+            definition = d.definition  # type: ignore[attr-defined]
+            when = documents[definition.doc_id].date
+            in_period = when is not None and any(p.contains(when) for p in wanted)
+            return (0 if in_period else 1, 0 if d.kind == "defined" else 1)  # type: ignore[attr-defined]
+
+        definitions.sort(key=rank)
+        seen: dict[str, FactAnswer] = {}
+        for stored in definitions:
+            d = stored.definition
+            key = d.expansion.lower()
+            if key in seen:
+                continue
+            document = documents[d.doc_id]
+            seen[key] = FactAnswer(
+                subject=d.acronym,
+                relation="STANDS_FOR",
+                object=d.expansion,
+                as_of=document.date.isoformat() if document.date else None,
+                doc=d.doc_id,
+                quote=" ".join(document.text[d.start : d.end].split()),
+                title=document.title,
+                start=d.start,
+                end=d.end,
+            )
+        facts = list(seen.values())[:3]
+        first = facts[0]
+        text = f"{first.subject} stands for {first.object} ({_cite(first)})."
+        if len(facts) > 1:
+            text += " Elsewhere: " + "; ".join(f"{f.object} ({_cite(f)})" for f in facts[1:]) + "."
+        return Answer(text, intent.name, intent.target, facts=facts)
+
+    # -- shared ----------------------------------------------------------------------------
+
+    def _resolve(self, target: str | None, types: Sequence[str] | None) -> list[Candidate]:
+        if not target:
+            return []
+        return self.graph.resolve(
+            target, types=types, acronyms=self.search.index.glossary.forms, encoder=self.encoder
+        )
+
+    def _best(
+        self,
+        facts: list[GraphFact],
+        question: str,
+        target: str | None,
+        candidates: list[Candidate],
+        *,
+        end: str = "target",
+    ) -> _Scored | None:
+        """The fact that best answers the question, if any is good enough.
+
+        `end` says which end of a fact the question's target names: "target" for "who leads X"
+        (X is the object), "source" for "risks to X" (X has the risk).
+        """
+        if not facts:
+            return None
+        resolved = {c.entity.id: c.score for c in candidates}
+        words = set(terms(target or question))
+        semantic = self._passage_similarity(facts, question)
+        wanted = periods(question)
+        expected = self._expected_types(target)
+        said = terms(question, keep_stop_words=True)
+        verbs = {_VERB_RELATIONS[w] for w in said if w in _VERB_RELATIONS}
+        best: _Scored | None = None
+        for fact, sim in zip(facts, semantic, strict=True):
+            named = fact.target if end == "target" else fact.source
+            target_entity = self.graph.entities[named]
+            evidence_words = set(terms(f"{target_entity.name} {fact.evidence.quote}"))
+            coverage = len(words & evidence_words) / (len(words) or 1)
+            score = resolved.get(named, 0.0) + _SEMANTIC_WEIGHT * sim + _WORD_WEIGHT * coverage
+            score += self._passage_bonus(fact)
+            if target_entity.type in expected:
+                score += _TYPE_BONUS
+            if fact.relation in verbs:
+                score += _VERB_BONUS
+            if wanted and _in_periods(fact, wanted):
+                score += _PERIOD_BONUS
+            if best is None or score > best.score:
+                best = _Scored(fact, score)
+        if best is None or best.score < _MIN_SCORE:
+            return None
+        return best
+
+    def _expected_types(self, target: str | None) -> set[str]:
+        """{"Unit"} when the target's words name a kind of body (board, forum, meeting ...)."""
+        if not target:
+            return set()
+        head = re.split(r"\b(?:that|which|who|where|whose)\b", target.lower())[0]
+        return {"Unit"} if set(head.split()) & self._unit_words else set()
+
+    def _passage_bonus(self, fact: GraphFact) -> float:
+        """A bonus for a fact whose evidence lies in one of the top passages."""
+        ev = fact.evidence
+        for rank, hit in enumerate(self._passages):
+            chunk = hit.chunk
+            if (
+                chunk.doc_id == ev.doc_id
+                and ev.start is not None
+                and chunk.start <= ev.start < chunk.end
+            ):
+                return max(_PASSAGE_BONUS - _PASSAGE_STEP * rank, 0.0)
+        return 0.0
+
+    def _passage_similarity(self, facts: list[GraphFact], question: str) -> np.ndarray:
+        """Cosine of the question to each fact's passage (its chunk's vector in FAISS)."""
+        index = self.search.index
+        rows = [index.chunk_rows.get(f.evidence.chunk_id or "", -1) for f in facts]
+        known = [r for r in rows if r >= 0]
+        out = np.zeros(len(facts), dtype=np.float32)
+        if not known:
+            return out
+        vectors = index.vectors.reconstruct_batch(np.asarray(known, dtype=np.int64))
+        sims = vectors @ self.encoder.encode([question])[0]
+        it = iter(sims.tolist())
+        for i, row in enumerate(rows):
+            if row >= 0:
+                out[i] = next(it)
+        return out
+
+    def _phrase(
+        self,
+        intent: Intent,
+        candidates: list[Candidate],
+        about: GraphEntity,
+        facts: list[GraphFact],
+    ) -> Answer | None:
+        if not facts:
+            return None
+        facts = facts[:_MAX_HISTORY]
+        answers = [self._fact_answer(f) for f in facts]
+        lines = []
+        for fact, out in zip(facts, answers, strict=True):
+            subject = self.graph.entities[fact.source]
+            target = self.graph.entities[fact.target]
+            verb = _VERBS.get(fact.relation, fact.relation.lower().replace("_", " "))
+            holder = self._holder_note(subject, fact)
+            lines.append(f"{subject.display}{holder} {verb} {target.display} ({_cite(out)})")
+        text = f"{lines[0]}. Source: “{_short(facts[0].evidence.quote)}”"
+        if len(lines) > 1:
+            text += " " + ("Before that: " if intent.name == "who_leads" else "Also: ")
+            text += "; ".join(lines[1:]) + "."
+        entities = [EntityRef(about.id, about.name, about.type, 1.0)]
+        entities += [
+            EntityRef(c.entity.id, c.entity.name, c.entity.type, round(c.score, 3))
+            for c in candidates
+            if c.entity.id != about.id
+        ][:2]
+        return Answer(text, intent.name, intent.target, entities=entities, facts=answers)
+
+    def _holder_note(self, subject: GraphEntity, fact: GraphFact) -> str:
+        """For a post, who held it when the fact was true: " (held by X)"."""
+        if subject.type != "Post":
+            return ""
+        holders = self._holders(subject, [])
+        if not holders:
+            return ""
+        when = _days(fact.evidence.as_of)
+        same_doc = [h for h in holders if h.evidence.doc_id == fact.evidence.doc_id]
+        near = [h for h in holders if abs(_days(h.evidence.as_of) - when) <= _HOLDER_DAYS]
+        chosen = same_doc or sorted(near, key=lambda h: abs(_days(h.evidence.as_of) - when))
+        if not chosen:
+            return ""  # the corpus does not say who held the post then
+        person = self.graph.entities[chosen[0].source]
+        return f" (held by {person.display})"
+
+    def _fact_answer(self, fact: GraphFact) -> FactAnswer:
+        documents = self.search.index.documents
+        document = documents.get(fact.evidence.doc_id)
+        return FactAnswer(
+            subject=self.graph.entities[fact.source].display,
+            relation=fact.relation,
+            object=self.graph.entities[fact.target].display,
+            as_of=fact.evidence.as_of,
+            doc=fact.evidence.doc_id,
+            quote=fact.evidence.quote,
+            title=document.title if document else None,
+            chunk_id=fact.evidence.chunk_id,
+            start=fact.evidence.start,
+            end=fact.evidence.end,
+        )
+
+
+def _short(quote: str) -> str:
+    quote = " ".join(quote.split())
+    return (
+        quote if len(quote) <= _QUOTE_CHARS else quote[: _QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    )
+
+
+def _cite(fact: FactAnswer) -> str:
+    when = _human_date(fact.as_of)
+    return f"as of {when}, {fact.title or fact.doc}"
+
+
+def _human_date(iso: str | None) -> str:
+    if not iso:
+        return "an undated document"
+    try:
+        return date.fromisoformat(iso).strftime("%-d %B %Y")
+    except ValueError:
+        return iso
+
+
+def _days(iso: str | None) -> int:
+    try:
+        return date.fromisoformat(iso or "").toordinal()
+    except ValueError:
+        return 0
+
+
+def _in_periods(fact: GraphFact, wanted: Sequence[object]) -> bool:
+    try:
+        when = date.fromisoformat(fact.evidence.as_of or "")
+    except ValueError:
+        return False
+    return any(p.contains(when) for p in wanted)  # type: ignore[attr-defined]
+
+
+def _recent_first(facts: list[GraphFact], wanted: Sequence[object]) -> list[GraphFact]:
+    """Facts in the asked-for period first, then most recent first; one per (subject, doc)."""
+    seen: set[tuple[str, str, str]] = set()
+    unique = []
+    for fact in facts:
+        key = (fact.source, fact.target, fact.evidence.doc_id)
+        if key not in seen:
+            seen.add(key)
+            unique.append(fact)
+    return sorted(
+        unique,
+        key=lambda f: (0 if wanted and _in_periods(f, wanted) else 1, -_days(f.evidence.as_of)),
+    )

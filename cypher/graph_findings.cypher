@@ -1,0 +1,15 @@
+// Where the graph read each risk or recommendation (or any entity of the given labels): its evidence, one row per mention.
+// Answers: which risks and recommendations does the graph hold, in which document, as of when, in what words?
+// Parameters:
+//   $labels: list of strings, node labels to include (e.g. ["Risk", "Recommendation"])
+//   $skip: integer, rows to skip (paging)
+//   $limit: integer, the most rows to return
+// Returns: id, docId, chunkId, start, end, quote, asOf
+// Example: {"labels": ["Person"], "skip": 0, "limit": 1000}
+MATCH (e)-[m:MENTIONED_IN]->(c:Chunk)
+WHERE labels(e)[0] IN $labels
+RETURN e.id AS id, m.docId AS docId, c.id AS chunkId, m.start AS start, m.end AS end,
+       m.quote AS quote, m.asOf AS asOf
+ORDER BY id, docId, start
+SKIP $skip
+LIMIT $limit
