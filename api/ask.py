@@ -105,7 +105,7 @@ class AskService:
         return answer
 
     def _from_passages(self, question: str, intent: Intent, passages: list[Hit]) -> Answer:
-        sentences = best_sentences(question, passages, self.encoder)
+        sentences = best_sentences(question, passages)
         if not sentences:
             text = "No passage in the indexed documents answers this."
         else:

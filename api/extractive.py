@@ -5,18 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
 from api.search import Hit
-from indexer.embed import Encoder
 from kg.text import terms
 
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"“‘(])|\n+")
 _MIN_WORDS = 4
-# Sentence score = this much semantic similarity + the rest query-term coverage, minus a
-# small penalty per passage rank (tuned on the dev set: 0.3 put an acceptable answer in the
-# top two sentences for 57% of questions, 0.5 for 55%, 0.7 for 55%).
-_SEMANTIC_WEIGHT = 0.3
+# A sentence scores by the share of the question's terms it holds, less a small penalty per
+# rank of its passage. Measured on the dev set (an acceptable answer among the top two
+# sentences): 64% by terms alone; mixing in the encoder's similarity made it worse (57% at
+# 0.3 similarity, 55% at 0.5) and cost ~50 ms per question, so the encoder is not used here.
 _RANK_PENALTY = 0.03
 
 
@@ -29,35 +26,18 @@ class Sentence:
     score: float
 
 
-def best_sentences(
-    question: str, hits: list[Hit], encoder: Encoder, *, limit: int = 2
-) -> list[Sentence]:
+def best_sentences(question: str, hits: list[Hit], *, limit: int = 2) -> list[Sentence]:
     """The `limit` best sentences from `hits` for `question`, best first."""
-    candidates: list[tuple[int, str, Hit]] = []
+    wanted = set(terms(question))
+    scored: list[Sentence] = []
+    seen: set[str] = set()
     for rank, hit in enumerate(hits):
         for text in _SENTENCE.split(hit.chunk.text):
             text = " ".join(text.split())
-            if len(text.split()) >= _MIN_WORDS:
-                candidates.append((rank, text, hit))
-    if not candidates:
-        return []
-    vectors = encoder.encode([text for _, text, _ in candidates])
-    query = encoder.encode([question])[0]
-    wanted = set(terms(question))
-    scores = []
-    for (rank, text, _), vector in zip(candidates, vectors, strict=True):
-        coverage = len(wanted & set(terms(text))) / (len(wanted) or 1)
-        semantic = float(vector @ query)
-        scores.append(
-            _SEMANTIC_WEIGHT * semantic + (1 - _SEMANTIC_WEIGHT) * coverage - _RANK_PENALTY * rank
-        )
-    order = np.argsort(-np.asarray(scores), kind="stable")
-    chosen: list[Sentence] = []
-    for i in order:
-        _, text, hit = candidates[i]
-        if any(text == c.text for c in chosen):
-            continue
-        chosen.append(Sentence(text, hit, round(float(scores[i]), 4)))
-        if len(chosen) == limit:
-            break
-    return chosen
+            if len(text.split()) < _MIN_WORDS or text in seen:
+                continue
+            seen.add(text)
+            coverage = len(wanted & set(terms(text))) / (len(wanted) or 1)
+            scored.append(Sentence(text, hit, round(coverage - _RANK_PENALTY * rank, 4)))
+    scored.sort(key=lambda s: -s.score)  # stable: ties keep passage order
+    return scored[:limit]

@@ -324,15 +324,35 @@ class GraphAnswerer:
             lines.append(f"{subject.display}{holder} {verb} {target.display} ({_cite(out)})")
         text = f"{lines[0]}. Source: “{_short(facts[0].evidence.quote)}”"
         if len(lines) > 1:
-            text += " " + ("Before that: " if intent.name == "who_leads" else "Also: ")
-            text += "; ".join(lines[1:]) + "."
+            # The rest in date order, so a change between documents reads as history.
+            rest = sorted(
+                zip(facts[1:], lines[1:], strict=True), key=lambda p: _days(p[0].evidence.as_of)
+            )
+            label = "History" if intent.name == "who_leads" else "Also"
+            text += f" {label}: " + "; ".join(line for _, line in rest) + "."
+        ambiguous = _ambiguous(candidates)
+        if len(ambiguous) > 1:
+            names = " or ".join(f"{c.entity.name} ({c.entity.type})" for c in ambiguous)
+            text = f"“{intent.target}” may mean {names}. Most likely: {text}"
         entities = [EntityRef(about.id, about.name, about.type, 1.0)]
         entities += [
             EntityRef(c.entity.id, c.entity.name, c.entity.type, round(c.score, 3))
             for c in candidates
             if c.entity.id != about.id
         ][:2]
-        return Answer(text, intent.name, intent.target, entities=entities, facts=answers)
+        return Answer(
+            text,
+            intent.name,
+            intent.target,
+            entities=entities,
+            facts=answers,
+            candidates=[
+                EntityRef(c.entity.id, c.entity.name, c.entity.type, round(c.score, 3))
+                for c in ambiguous
+            ]
+            if len(ambiguous) > 1
+            else [],
+        )
 
     def _holder_note(self, subject: GraphEntity, fact: GraphFact) -> str:
         """For a post, who held it when the fact was true: " (held by X)"."""
@@ -365,6 +385,24 @@ class GraphAnswerer:
             start=fact.evidence.start,
             end=fact.evidence.end,
         )
+
+
+# Candidates this close to the best, all resolved by name or acronym, leave a target ambiguous.
+_AMBIGUITY_MARGIN = 0.05
+_AMBIGUITY_FLOOR = 0.9
+
+
+def _ambiguous(candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates a target could equally mean (one entry when it is clear)."""
+    if not candidates:
+        return []
+    best = candidates[0].score
+    return [
+        c
+        for c in candidates
+        if c.score >= max(best - _AMBIGUITY_MARGIN, _AMBIGUITY_FLOOR)
+        and c.how in ("name", "acronym", "name without rank")
+    ]
 
 
 def _short(quote: str) -> str:

@@ -1,4 +1,4 @@
-"""Search latency benchmark: the dev questions, warm, k=10, in-process and over HTTP.
+"""Search and /ask latency: the dev questions, warm, uncached, in-process and over HTTP.
 Run: .venv/bin/python bench/bench_search.py [--qa ../shared/eval/dev_qa.json] [--rounds 5]"""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -58,18 +59,29 @@ def main() -> None:
         services.warm_up()
         for q in questions:  # warm every code path once
             services.search.search(q, 10)
-        in_process = []
-        for _ in range(args.rounds):
-            for q in questions:
-                start = time.perf_counter()
-                services.search.search(q, 10)
-                in_process.append(time.perf_counter() - start)
+
+        def timed(call: Callable[[str], object]) -> list[float]:
+            """Each question, `rounds` times, with the query-vector cache cleared first."""
+            out = []
+            for _ in range(args.rounds):
+                for q in questions:
+                    services.encoder.clear_cache()
+                    start = time.perf_counter()
+                    call(q)
+                    out.append(time.perf_counter() - start)
+            return out
+
+        for q in questions:  # warm /ask too (loads the graph index once)
+            services.ask.ask(q)
+        in_process = timed(lambda q: services.search.search(q, 10))
+        ask_in_process = timed(services.ask.ask)
         rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
         port = _free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "kg.cli", "serve", "--port", str(port)],
-            env={**env, "KG_LOG_LEVEL": "WARNING"},
+            # No query-vector cache on the server: every request encodes its query.
+            env={**env, "KG_LOG_LEVEL": "WARNING", "KG_EMBEDDING__QUERY_CACHE": "0"},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -85,16 +97,20 @@ def main() -> None:
                         raise RuntimeError("server did not start") from None
                     time.sleep(0.5)
 
-            def get(q: str) -> float:
-                url = f"{base}/search?" + urllib.parse.urlencode({"q": q, "k": 10})
+            def get(path: str, params: dict[str, object]) -> float:
+                url = f"{base}{path}?" + urllib.parse.urlencode(params)
                 start = time.perf_counter()
                 with urllib.request.urlopen(url, timeout=30) as response:
                     response.read()
                 return time.perf_counter() - start
 
             for q in questions:
-                get(q)
-            over_http = [get(q) for _ in range(args.rounds) for q in questions]
+                get("/search", {"q": q, "k": 10})
+                get("/ask", {"q": q})
+            over_http = [
+                get("/search", {"q": q, "k": 10}) for _ in range(args.rounds) for q in questions
+            ]
+            ask_http = [get("/ask", {"q": q}) for _ in range(args.rounds) for q in questions]
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -106,8 +122,10 @@ def main() -> None:
             "questions": len(questions),
             "rounds": args.rounds,
             "k": 10,
-            "in_process_ms": summary_ms(in_process),
-            "http_ms": summary_ms(over_http),
+            "search_in_process_ms": summary_ms(in_process),
+            "search_http_ms": summary_ms(over_http),
+            "ask_in_process_ms": summary_ms(ask_in_process),
+            "ask_http_ms": summary_ms(ask_http),
             "peak_rss_mib_in_process": rss_mib,
         },
     )

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -67,6 +68,12 @@ class SentenceTransformerEncoder:
         self._model: Any = None
         self._lock = threading.Lock()
         self._tokenizer = self._load_tokenizer()
+        # One question is encoded by search, intent recognition and the graph answerer: cache it.
+        self._encode_one: Callable[[str], np.ndarray] = (
+            lru_cache(maxsize=settings.query_cache)(self._encode_uncached)
+            if settings.query_cache
+            else self._encode_uncached
+        )
         self.max_tokens = self._read_max_tokens()
 
     def _load_tokenizer(self) -> Any:
@@ -126,9 +133,25 @@ class SentenceTransformerEncoder:
         return self.max_tokens - _SPECIAL_TOKENS
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        """Normalised float32 vectors, batched."""
+        """Normalised float32 vectors, batched. A single text (a query) is cached."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) == 1 and not progress:
+            return self._encode_one(texts[0])[None, :]
+        return self._encode_many(texts, progress)
+
+    def clear_cache(self) -> None:
+        """Forget cached query vectors (benchmarks measure uncached queries)."""
+        clear = getattr(self._encode_one, "cache_clear", None)
+        if clear is not None:
+            clear()
+
+    def _encode_uncached(self, text: str) -> np.ndarray:
+        vector = self._encode_many([text], False)[0]
+        vector.setflags(write=False)
+        return vector
+
+    def _encode_many(self, texts: Sequence[str], progress: bool) -> np.ndarray:
         vectors = self.model.encode(
             list(texts),
             batch_size=self._settings.batch_size,

@@ -206,16 +206,22 @@ class Resolver:
     def _named(self, type_: str, items: list[Mention]) -> dict[str, list[Mention]]:
         uf = _UnionFind()
         expansions = {a: [core_name(type_, e) for e in forms] for a, forms in self.acronyms.items()}
+        ambiguous = {a for a, cores in expansions.items() if _distinct_meanings(cores)}
         for i, m in enumerate(items):
             qualifier = m.attr("qualifier")
-            uf.union(("m", i), ("k", core_name(type_, m.name), qualifier))
+            core = core_name(type_, m.name)
+            uf.union(("m", i), ("k", core, qualifier))
             if m.acronym and not qualifier:
-                uf.union(("m", i), ("a", m.acronym))
-                for core in expansions.get(m.acronym, [])[:1]:
-                    uf.union(("m", i), ("k", core, None))
+                if m.acronym in ambiguous:
+                    # One acronym, several things ("IIP"): join only mentions of the same one.
+                    uf.union(("m", i), ("a", m.acronym, core))
+                    continue
+                uf.union(("m", i), ("a", m.acronym, None))
+                for long_form in expansions.get(m.acronym, [])[:1]:
+                    uf.union(("m", i), ("k", long_form, None))
             short = m.text.strip()
-            if short.isupper() and short in expansions and not qualifier:
-                uf.union(("m", i), ("a", short))
+            if short.isupper() and short in expansions and short not in ambiguous and not qualifier:
+                uf.union(("m", i), ("a", short, None))
         clusters: dict[Any, list[int]] = defaultdict(list)
         for i in range(len(items)):
             clusters[uf.find(("m", i))].append(i)
@@ -228,6 +234,12 @@ class Resolver:
             entity_id = make_id(type_, core, qualifiers[0] if qualifiers else None)
             out.setdefault(entity_id, []).extend(ms)
         return out
+
+
+def _distinct_meanings(cores: Sequence[str]) -> bool:
+    """Whether an acronym's long forms name different things (neither contains the other)."""
+    unique = sorted(set(cores), key=len)
+    return any(short not in long for i, short in enumerate(unique) for long in unique[i + 1 :])
 
 
 def _describe(entity: Entity) -> None:
@@ -340,7 +352,11 @@ def build_graph(
     resolution works across documents.
     """
     acronyms = dict(acronyms or {})
-    extractor = DocumentExtractor({k: v[0] for k, v in acronyms.items() if v}, vocab)
+    # Expand an acronym while reading only when it means one thing in this corpus.
+    unambiguous = {
+        k: v[0] for k, v in acronyms.items() if v and not _distinct_meanings([f.lower() for f in v])
+    }
+    extractor = DocumentExtractor(unambiguous, vocab)
     documents: list[Document] = []
     chunks: list[Chunk] = []
     extractions: list[Extraction] = []

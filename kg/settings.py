@@ -21,6 +21,9 @@ class EmbeddingSettings(BaseModel):
     batch_size: int = Field(32, ge=1, le=1024, description="Chunks encoded per batch.")
     device: str = Field("cpu", description="torch device for the encoder.")
     threads: int = Field(0, ge=0, description="torch CPU threads; 0 keeps torch's default.")
+    query_cache: int = Field(
+        4096, ge=0, le=1_000_000, description="Query vectors kept in memory (0: no cache)."
+    )
 
 
 class ChunkSettings(BaseModel):

@@ -1,0 +1,151 @@
+"""/ask answered from the graph: every intent, resolution, ambiguity, posts and their holders
+at the right date, and history between documents. The corpus is written here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import make_settings, write_corpus
+
+from api.ask import Answer
+from api.deps import Services
+from indexer.embed import SentenceTransformerEncoder
+from indexer.pipeline import Indexer
+
+BOARD_2010 = """COMMUNITY SAFETY BOARD
+4th May 2010
+
+Leadership Update
+
+1. Chief Superintendent Alan Marsh is the Head of Crime Support.
+
+2. The Harbour Watch programme is led by Superintendent Ruth Ellery.
+
+3. Child Criminal Exploitation (CCE): DI Priya Sandhu is the Bronze Lead.
+
+4. The Night Safety Forum (NSF) is chaired by Inspector Tom Granger.
+"""
+
+BOARD_2015 = """COMMUNITY SAFETY BOARD
+7th July 2015
+
+Leadership Update
+
+1. Chief Superintendent Helen Okafor is the Head of Crime Support.
+
+2. Project Lantern is a dependency for the Harbour Watch programme.
+
+3. The key risk to the Harbour Watch programme is the loss of partner funding from the councils.
+
+4. The Harbour Watch programme works in partnership with the Port Authority.
+
+5. The National Standards Framework (NSF) is led by Superintendent Omar Reid.
+"""
+
+
+@pytest.fixture(scope="module")
+def ask_services(
+    tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder
+) -> Iterator[Services]:
+    root: Path = tmp_path_factory.mktemp("ask")
+    write_corpus(root / "corpus", {"board-2010.txt": BOARD_2010, "board-2015.txt": BOARD_2015})
+    settings = make_settings(root)
+    report = Indexer(settings, encoder).run()
+    assert report.graph["status"] == "loaded"
+    services = Services(settings, encoder)
+    yield services
+    services.close()
+
+
+def ask(services: Services, question: str) -> Answer:
+    return services.ask.ask(question)
+
+
+def test_who_leads_a_theme_named_by_its_acronym(ask_services: Services) -> None:
+    answer = ask(ask_services, "Who leads CCE?")
+    assert answer.intent == "who_leads"
+    assert "Priya Sandhu" in answer.answer
+    fact = answer.facts[0]
+    assert fact.relation == "LEADS" and fact.as_of == "2010-05-04"
+    assert fact.doc == "board-2010.txt" and "Bronze Lead" in fact.quote
+    assert answer.entities[0].name == "Child Criminal Exploitation"
+
+
+def test_keyword_question_with_the_long_form(ask_services: Services) -> None:
+    assert "Sandhu" in ask(ask_services, "child criminal exploitation bronze lead").answer
+
+
+def test_fuzzy_spelling_of_the_target(ask_services: Services) -> None:
+    answer = ask(ask_services, "Who leads Harbour Wach?")
+    assert "Ruth Ellery" in answer.answer and answer.entities[0].name == "Harbour Watch"
+
+
+def test_who_chairs_uses_the_chair_fact(ask_services: Services) -> None:
+    answer = ask(ask_services, "Who chairs the Night Safety Forum?")
+    assert "Tom Granger" in answer.answer and answer.facts[0].relation == "CHAIRS"
+
+
+def test_a_post_is_answered_with_its_holder_most_recent_first_with_history(
+    ask_services: Services,
+) -> None:
+    answer = ask(ask_services, "Who is the Head of Crime Support?")
+    assert answer.answer.index("Helen Okafor") < answer.answer.index("Alan Marsh")
+    assert [f.as_of for f in answer.facts] == ["2015-07-07", "2010-05-04"]
+    assert "History" in answer.answer
+
+
+def test_a_post_at_a_date_gives_the_holder_then(ask_services: Services) -> None:
+    answer = ask(ask_services, "Who was Head of Crime Support in 2010?")
+    assert answer.answer.startswith("Chief Superintendent Alan Marsh")
+    assert answer.facts[0].as_of == "2010-05-04"
+
+
+def test_an_ambiguous_acronym_returns_the_candidates(ask_services: Services) -> None:
+    answer = ask(ask_services, "Who chairs the NSF?")
+    names = {c.name for c in answer.candidates}
+    assert "Night Safety Forum" in names and len(names) >= 2
+    assert "may mean" in answer.answer
+    assert "Tom Granger" in answer.answer  # the chair fact still answers
+
+
+def test_what_an_initiative_depends_on_and_what_depends_on_it(ask_services: Services) -> None:
+    depends = ask(ask_services, "What does Harbour Watch depend on?")
+    assert depends.intent == "depends_on" and "Project Lantern" in depends.answer
+    dependents = ask(ask_services, "What depends on Project Lantern?")
+    assert dependents.intent == "dependents" and "Harbour Watch" in dependents.answer
+
+
+def test_risks_to_an_initiative(ask_services: Services) -> None:
+    answer = ask(ask_services, "What are the risks to the Harbour Watch programme?")
+    assert answer.intent == "risks" and "partner funding" in answer.answer
+    assert answer.facts[0].relation == "HAS_RISK"
+
+
+def test_who_works_with_an_organisation(ask_services: Services) -> None:
+    answer = ask(ask_services, "Who works with the Port Authority?")
+    assert answer.intent == "partners" and "Harbour Watch" in answer.answer
+
+
+def test_what_an_acronym_means_lists_every_meaning_with_its_document(
+    ask_services: Services,
+) -> None:
+    answer = ask(ask_services, "What does NSF stand for?")
+    assert answer.intent == "define"
+    assert {f.object for f in answer.facts} == {
+        "Night Safety Forum",
+        "National Standards Framework",
+    }
+    assert {f.doc for f in answer.facts} == {"board-2010.txt", "board-2015.txt"}
+
+
+def test_an_acronym_in_the_period_asked_about_comes_first(ask_services: Services) -> None:
+    answer = ask(ask_services, "What does NSF stand for in 2015?")
+    assert answer.facts[0].object == "National Standards Framework"
+
+
+def test_no_graph_answer_falls_back_to_passages(ask_services: Services) -> None:
+    answer = ask(ask_services, "How is the councils' partner funding at risk?")
+    assert answer.facts == []
+    assert answer.passages and "partner funding" in answer.answer
