@@ -68,6 +68,15 @@ _MAX_HISTORY = 4
 
 
 @dataclass(frozen=True)
+class _Asked:
+    """One question being answered: its intent, its words and the passages search found."""
+
+    intent: Intent
+    question: str
+    passages: tuple[Hit, ...]
+
+
+@dataclass(frozen=True)
 class _Scored:
     fact: GraphFact
     score: float
@@ -80,26 +89,26 @@ class GraphAnswerer:
         self.graph = index
         self.search = search
         self.encoder = encoder
-        self._passages: list[Hit] = []
         self._unit_words = {w.lower() for w in default_vocabulary().gazetteer.unit_keywords}
 
     def answer(self, intent: Intent, question: str, passages: Sequence[Hit] = ()) -> Answer | None:
         """A graph answer, or None when the graph has nothing for this question."""
-        self._passages = list(passages)
+        asked = _Asked(intent, question, tuple(passages))
         handler = {
             "who_leads": self._who_leads,
-            "depends_on": lambda i, q: self._related(i, q, ("DEPENDS_ON",), outgoing=True),
-            "dependents": lambda i, q: self._related(i, q, ("DEPENDS_ON",), outgoing=False),
-            "partners": lambda i, q: self._related(i, q, ("PARTNERS_WITH",), outgoing=None),
-            "addresses": lambda i, q: self._related(i, q, ("ADDRESSES",), outgoing=None),
+            "depends_on": lambda a: self._related(a, ("DEPENDS_ON",), outgoing=True),
+            "dependents": lambda a: self._related(a, ("DEPENDS_ON",), outgoing=False),
+            "partners": lambda a: self._related(a, ("PARTNERS_WITH",), outgoing=None),
+            "addresses": lambda a: self._related(a, ("ADDRESSES",), outgoing=None),
             "define": self._define,
             "risks": self._risks,
         }.get(intent.name)
-        return handler(intent, question) if handler else None
+        return handler(asked) if handler else None
 
     # -- leaders -------------------------------------------------------------------------
 
-    def _who_leads(self, intent: Intent, question: str) -> Answer | None:
+    def _who_leads(self, asked: _Asked) -> Answer | None:
+        intent, question = asked.intent, asked.question
         candidates = self._resolve(intent.target, _LEAD_TARGETS)
         if intent.role and intent.target:
             as_post = self._resolve(f"{intent.role} of {intent.target}", ("Post",))
@@ -115,7 +124,7 @@ class GraphAnswerer:
             for f in self.graph.facts
             if f.relation in LEAD_RELATIONS and self.graph.entities[f.target].type != "Person"
         ]
-        best = self._best(facts, question, intent.target, candidates)
+        best = self._best(facts, asked, candidates)
         if best is None:
             return None
         target = self.graph.entities[best.fact.target]
@@ -131,8 +140,9 @@ class GraphAnswerer:
     # -- dependencies, partners, themes ----------------------------------------------------
 
     def _related(
-        self, intent: Intent, question: str, relations: Sequence[str], *, outgoing: bool | None
+        self, asked: _Asked, relations: Sequence[str], *, outgoing: bool | None
     ) -> Answer | None:
+        intent, question = asked.intent, asked.question
         candidates = self._resolve(intent.target, None)
         if not candidates:
             return None
@@ -155,10 +165,11 @@ class GraphAnswerer:
 
     # -- risks -----------------------------------------------------------------------------
 
-    def _risks(self, intent: Intent, question: str) -> Answer | None:
+    def _risks(self, asked: _Asked) -> Answer | None:
+        intent, question = asked.intent, asked.question
         candidates = self._resolve(intent.target, None)
         facts = [f for f in self.graph.facts if f.relation == "HAS_RISK"]
-        best = self._best(facts, question, intent.target, candidates, end="source")
+        best = self._best(facts, asked, candidates, end="source")
         if best is None:
             return None
         about = self.graph.entities[best.fact.source]
@@ -170,7 +181,8 @@ class GraphAnswerer:
 
     # -- acronyms --------------------------------------------------------------------------
 
-    def _define(self, intent: Intent, question: str) -> Answer | None:
+    def _define(self, asked: _Asked) -> Answer | None:
+        intent, question = asked.intent, asked.question
         acronym = (intent.target or "").strip()
         index = self.search.index
         definitions = [
@@ -228,8 +240,7 @@ class GraphAnswerer:
     def _best(
         self,
         facts: list[GraphFact],
-        question: str,
-        target: str | None,
+        asked: _Asked,
         candidates: list[Candidate],
         *,
         end: str = "target",
@@ -241,6 +252,7 @@ class GraphAnswerer:
         """
         if not facts:
             return None
+        question, target = asked.question, asked.intent.target
         resolved = {c.entity.id: c.score for c in candidates}
         words = set(terms(target or question))
         semantic = self._passage_similarity(facts, question)
@@ -255,7 +267,7 @@ class GraphAnswerer:
             evidence_words = set(terms(f"{target_entity.name} {fact.evidence.quote}"))
             coverage = len(words & evidence_words) / (len(words) or 1)
             score = resolved.get(named, 0.0) + _SEMANTIC_WEIGHT * sim + _WORD_WEIGHT * coverage
-            score += self._passage_bonus(fact)
+            score += _passage_bonus(fact, asked.passages)
             if target_entity.type in expected:
                 score += _TYPE_BONUS
             if fact.relation in verbs:
@@ -274,19 +286,6 @@ class GraphAnswerer:
             return set()
         head = re.split(r"\b(?:that|which|who|where|whose)\b", target.lower())[0]
         return {"Unit"} if set(head.split()) & self._unit_words else set()
-
-    def _passage_bonus(self, fact: GraphFact) -> float:
-        """A bonus for a fact whose evidence lies in one of the top passages."""
-        ev = fact.evidence
-        for rank, hit in enumerate(self._passages):
-            chunk = hit.chunk
-            if (
-                chunk.doc_id == ev.doc_id
-                and ev.start is not None
-                and chunk.start <= ev.start < chunk.end
-            ):
-                return max(_PASSAGE_BONUS - _PASSAGE_STEP * rank, 0.0)
-        return 0.0
 
     def _passage_similarity(self, facts: list[GraphFact], question: str) -> np.ndarray:
         """Cosine of the question to each fact's passage (its chunk's vector in FAISS)."""
@@ -410,6 +409,20 @@ def _short(quote: str) -> str:
     return (
         quote if len(quote) <= _QUOTE_CHARS else quote[: _QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"
     )
+
+
+def _passage_bonus(fact: GraphFact, passages: Sequence[Hit]) -> float:
+    """A bonus for a fact whose evidence lies in one of the top passages."""
+    ev = fact.evidence
+    for rank, hit in enumerate(passages):
+        chunk = hit.chunk
+        if (
+            chunk.doc_id == ev.doc_id
+            and ev.start is not None
+            and chunk.start <= ev.start < chunk.end
+        ):
+            return max(_PASSAGE_BONUS - _PASSAGE_STEP * rank, 0.0)
+    return 0.0
 
 
 def _cite(fact: FactAnswer) -> str:
