@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.deps import Services
-from api.routes import ask, cypher, documents, health, search
+from api.routes import ask, cypher, documents, entities, health, search
 from kg import __version__
 from kg.settings import Settings, get_settings
 
@@ -37,6 +37,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = services
     errors.install(app)
-    for module in (search, ask, documents, cypher, health):
+    for module in (search, ask, documents, entities, cypher, health):
         app.include_router(module.router)
     return app

@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 
 from api.ask import AskService
 from api.cypher import CypherService
+from api.entities import EntityService
 from api.graph_answer import GraphAnswerer
 from api.graph_index import GraphIndex
 from api.intents import IntentRecogniser
@@ -34,6 +35,10 @@ class Services:
         self._cypher: CypherService | None = None
         self._ask: AskService | None = None
         self._ask_generation: str | None = None
+        self._graph_index: GraphIndex | None = None
+        self._graph_index_generation: str | None = None
+        self._entities: EntityService | None = None
+        self._entities_generation: str | None = None
         self._recogniser: IntentRecogniser | None = None
         self._lock = threading.Lock()
 
@@ -57,19 +62,51 @@ class Services:
                     if self._recogniser is None:
                         self._recogniser = IntentRecogniser(self.encoder)
                     self._ask = AskService(
-                        search, self.encoder, self._recogniser, self._graph_answerer(search)
+                        search,
+                        self.encoder,
+                        self._recogniser,
+                        self._graph_answerer(search, generation),
                     )
                     self._ask_generation = generation
         return self._ask
 
-    def _graph_answerer(self, search: SearchService) -> GraphAnswerer | None:
+    def _graph_answerer(self, search: SearchService, generation: str) -> GraphAnswerer | None:
         """The graph side of /ask; None (passages only) when the graph cannot be read."""
         try:
-            index = GraphIndex.load(self._cypher_unlocked())
+            index = self._graph_index_unlocked(generation)
         except KgError as e:
             log.warning("answering from passages only: the graph is unavailable (%s)", e.message)
             return None
         return GraphAnswerer(index, search, self.encoder)
+
+    def _graph_index_unlocked(self, generation: str) -> GraphIndex:
+        """The graph in memory for one index generation, loaded once for ask and entities."""
+        if self._graph_index is None or self._graph_index_generation != generation:
+            self._graph_index = GraphIndex.load(self._cypher_unlocked())
+            self._graph_index_generation = generation
+        return self._graph_index
+
+    @property
+    def entities(self) -> EntityService:
+        """Entity lookup, cards, neighbours and dependency chains, rebuilt for each generation.
+
+        Raises StoreUnavailable when the graph cannot be read (and IndexNotFound before `kg index`).
+        """
+        search = self.search
+        generation = search.index.name
+        if self._entities is None or self._entities_generation != generation:
+            with self._lock:
+                if self._entities is None or self._entities_generation != generation:
+                    loaded = search.index
+                    self._entities = EntityService(
+                        self._graph_index_unlocked(generation),
+                        self._cypher_unlocked(),
+                        acronyms=loaded.glossary.forms,
+                        titles={d.id: d.title for d in loaded.documents.values()},
+                        encoder=self.encoder,
+                    )
+                    self._entities_generation = generation
+        return self._entities
 
     @property
     def graph(self) -> GraphStore:
@@ -101,6 +138,7 @@ class Services:
             self._graph.close()
             self._graph = None
             self._cypher = None
+            self._entities = None
 
     def warm_up(self) -> None:
         """Load the model and the index now, so the first request is not the slow one."""

@@ -84,6 +84,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-rows", type=_positive, default=None, help="row cap")
     p.add_argument("--json", action="store_true", help='print {"columns", "rows"}')
 
+    p = sub.add_parser("entities", help="find entities by name, alias or acronym; show a card")
+    p.add_argument(
+        "query", nargs="?", help="a name, alias, acronym or misspelling (omit with --id)"
+    )
+    p.add_argument("--id", dest="entity_id", metavar="ID", help="print the card of this entity")
+    p.add_argument(
+        "--type", default=None, help="only this type (Person, Post, Unit, Initiative, ...)"
+    )
+    p.add_argument("--limit", type=int, default=None, help="entities wanted (1..50, default 10)")
+    p.add_argument("--json", action="store_true", help="print JSON, as GET /entities does")
+
     p = sub.add_parser("serve", help="serve the HTTP API")
     p.add_argument("--host", default=None, help="bind address (default KG_API__HOST)")
     p.add_argument("--port", type=int, default=None, help="port (default KG_API__PORT)")
@@ -121,6 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "search": _search,
             "ask": _ask,
             "cypher": _cypher,
+            "entities": _entities,
             "serve": _serve,
             "eval": _eval,
         }
@@ -290,6 +302,71 @@ def _cypher(args: argparse.Namespace, settings: Settings) -> int:
         print(" | ".join(json.dumps(v, default=str) if not isinstance(v, str) else v for v in row))
     print(f"({len(result.rows)} rows{', truncated' if result.truncated else ''})")
     return 0
+
+
+def _entities(args: argparse.Namespace, settings: Settings) -> int:
+    from pydantic import ValidationError
+
+    from api.deps import Services
+    from api.routes.entities import EntityCardOut, EntitySearchParams, EntitySearchResponse
+
+    if bool(args.query) == bool(args.entity_id):
+        return _usage_error("give either a QUERY or --id ID")
+    if args.entity_id and (args.type is not None or args.limit is not None):
+        return _usage_error("--type and --limit go with a QUERY, not with --id")
+    params = None
+    if args.query:
+        given = {"q": args.query, "type": args.type, "limit": args.limit}
+        try:
+            params = EntitySearchParams(**{k: v for k, v in given.items() if v is not None})
+        except ValidationError as error:
+            flags = {"q": "QUERY", "type": "--type", "limit": "--limit"}
+            return _usage_error(
+                "; ".join(f"{flags[str(d['loc'][0])]}: {d['msg']}" for d in error.errors())
+            )
+    services = Services(settings)
+    try:
+        if params is None:
+            card = EntityCardOut.of_card(services.entities.card(args.entity_id))
+            print(card.model_dump_json(indent=2) if args.json else _card_text(card))
+            return 0
+        found = EntitySearchResponse.of(services.entities.find(params.q, params.type, params.limit))
+    finally:
+        services.close()
+    if args.json:
+        print(found.model_dump_json(indent=2))
+    elif not found.entities:
+        print("no entities")
+    else:
+        print(f"{'score':>5}  {'type':<14} {'id':<40} name (matched by)")
+        for m in found.entities:
+            print(f"{m.score:>5.2f}  {m.type:<14} {m.id:<40} {m.name} ({m.matchedBy})")
+    return 0
+
+
+def _card_text(card: Any) -> str:
+    """An entity card (api.routes.entities.EntityCardOut) for people to read."""
+    lines = [f"{card.name} ({card.type})  {card.id}"]
+    if card.aliases:
+        lines.append("aliases: " + "; ".join(card.aliases))
+    for key, value in card.properties.items():
+        lines.append(f"{key}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
+    lines.append(f"\nSources ({len(card.sources)}):")
+    for s in card.sources:
+        lines.append(f"  {s.date or 'undated'} {s.title or s.docId} ({s.docId}:{s.start}-{s.end})")
+        lines.append(f"    “{s.quote}”")
+    lines.append(f"\nFacts ({len(card.facts)}):")
+    for f in card.facts:
+        ends = (card.name, f.other.name) if f.direction == "outgoing" else (f.other.name, card.name)
+        lines.append(f"  {f.asOf or 'undated'} {ends[0]} {f.relation} {ends[1]} ({f.docId})")
+        lines.append(f"    “{f.quote}”")
+    if card.history:
+        lines.append("\nPosts and ranks:")
+        for h in card.history:
+            lines.append(f"  {h.asOf or 'undated'} {h.kind}: {h.title} ({h.docId})")
+    if card.truncated:
+        lines.append("\n(truncated: a card lists its newest sources and facts up to a cap)")
+    return "\n".join(lines)
 
 
 def _eval_graph(args: argparse.Namespace, settings: Settings) -> None:
