@@ -25,7 +25,7 @@ from kg.types import Chunk
 log = logging.getLogger(__name__)
 
 # Bump when extraction code changes in a way that must reload every document's facts.
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 _RULE_FILES = (
     "ranks.yaml",
     "given_names.yaml",

@@ -150,7 +150,8 @@ class Resolver:
         entities: dict[str, Entity] = {}
         groups: dict[str, list[Mention]] = defaultdict(list)
         for m in mentions.values():
-            groups[m.type].append(m)
+            if core_name(m.type, m.name):  # "The" alone names nothing
+                groups[m.type].append(m)
         for type_, items in sorted(groups.items()):
             if type_ == PERSON:
                 clusters = self._people(items)
@@ -168,9 +169,9 @@ class Resolver:
         relations: dict[tuple[str, str, str], Relation] = {}
         for ex in extractions:
             for f in ex.facts:
-                src = assigned[_mention_key(f.subject)]
-                dst = assigned[_mention_key(f.object)]
-                if src == dst:
+                src = assigned.get(_mention_key(f.subject))
+                dst = assigned.get(_mention_key(f.object))
+                if src is None or dst is None or src == dst:
                     continue
                 rel = relations.setdefault((src, f.relation, dst), Relation(src, f.relation, dst))
                 if f.evidence not in rel.evidence:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -139,8 +140,13 @@ def test_crash_before_the_pointer_swap_leaves_previous_index(
     assert _index(workspace, encoder).added == ["new.txt"]  # the next run completes
 
 
+def _stop_server(pid_file: Path) -> None:
+    with contextlib.suppress(OSError, ValueError):  # already gone
+        os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
+
+
 def test_killed_index_run_leaves_previous_index_usable(
-    tmp_path: Path, encoder: SentenceTransformerEncoder
+    tmp_path: Path, encoder: SentenceTransformerEncoder, request: pytest.FixtureRequest
 ) -> None:
     """SIGKILL a real `kg index` process at several moments; the old index always loads."""
     write_corpus(tmp_path / "corpus")
@@ -185,6 +191,10 @@ def test_killed_index_run_leaves_previous_index_usable(
             assert current != before
         hits = SearchService(settings, encoder).search("speed enforcement", k=1)
         assert hits and hits[0].chunk.doc_id == "harbour.txt"
+    # A killed run cannot stop the embedded graph server it started; the next run reuses it,
+    # and this test stops it at the end so no server outlives the test.
+    pid_file = settings.data_dir / "graph" / "falkordb.pid"
+    request.addfinalizer(lambda: _stop_server(pid_file))
     report = _index(settings, encoder)  # a later run cleans up and completes
     assert len(report.added) + len(report.unchanged) == len(CORPUS) + 40
     assert report.graph["status"] in ("loaded", "up to date")

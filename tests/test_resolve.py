@@ -90,3 +90,14 @@ def test_id_shape() -> None:
         "Initiative", "Troubled Family"
     )
     assert core_name("Unit", "Public Protection Units") == "public protection unit"
+
+
+def test_a_mention_that_is_only_an_article_makes_no_entity() -> None:
+    from indexer.extract.model import INITIATIVE, Evidence, Extraction, Mention
+    from indexer.resolve import Resolver
+
+    evidence = Evidence("d.txt", None, 0, 3, "The scheme ran.", None, "test", 0.5)
+    blank = Mention(INITIATIVE, "The", "The", evidence)
+    named = Mention(INITIATIVE, "Harbour Watch", "Harbour Watch", evidence)
+    entities, _ = Resolver().resolve([Extraction("d.txt", mentions=[blank, named])])
+    assert [e.id for e in entities] == ["initiative:harbour-watch"]
