@@ -104,6 +104,7 @@ class Services:
                         acronyms=loaded.glossary.forms,
                         titles={d.id: d.title for d in loaded.documents.values()},
                         encoder=self.encoder,
+                        limits=self.settings.graph,
                     )
                     self._entities_generation = generation
         return self._entities

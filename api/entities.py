@@ -19,17 +19,15 @@ from api.graph_index import FINDING_TYPES, GraphEntity, GraphFact, GraphIndex, n
 from graph.model import NODE_LABELS
 from indexer.embed import Encoder
 from kg.errors import NotFound
+from kg.settings import GraphSettings
 
 # Types a user may filter by: every node label except the text's own (documents, chunks).
 ENTITY_TYPES: tuple[str, ...] = tuple(t for t in NODE_LABELS if t not in ("Document", "Chunk"))
 Direction = Literal["dependencies", "dependents", "both"]
 
-MAX_SOURCES = 200  # passages listed on one card
-MAX_FACTS = 500  # facts listed on one card
-MAX_NEIGHBOUR_EDGES = 500  # relationships in one neighbourhood, all hops together
+# Depth ceilings are fixed by the named queries; row caps are settings (KG_GRAPH__*).
 MAX_NEIGHBOUR_DEPTH = 3
 MAX_CHAIN_DEPTH = 5  # dependency_chain.cypher's own ceiling
-MAX_CHAIN_ROWS = 500
 # Node properties worth showing on a card (the rest are provenance the card lists otherwise).
 CARD_PROPERTIES = (
     "surname",
@@ -170,7 +168,9 @@ class EntityService:
         acronyms: Mapping[str, Sequence[str]] | None = None,
         titles: Mapping[str, str] | None = None,
         encoder: Encoder | None = None,
+        limits: GraphSettings | None = None,
     ) -> None:
+        self.limits = limits or GraphSettings()
         self.index = index
         self.cypher = cypher
         self.acronyms = acronyms or {}
@@ -210,7 +210,7 @@ class EntityService:
             if rows and rows[0].get(key) not in (None, "", [])
         }
         sources, sources_cut = self._capped(
-            "entity_sources", {"entityId": entity_id}, MAX_SOURCES, with_limit=True
+            "entity_sources", {"entityId": entity_id}, self.limits.card_sources, with_limit=True
         )
         facts = [
             CardFact(f.relation, True, self.index.entities[f.target], f, self._title(f))
@@ -226,7 +226,7 @@ class EntityService:
         if entity.type == "Person":
             history = [
                 HistoryEvent(r["kind"], r["title"], r["postId"], r["asOf"], r["docId"], r["quote"])
-                for r in self._rows("person_posts", {"personId": entity_id}, MAX_FACTS)
+                for r in self._rows("person_posts", {"personId": entity_id}, self.limits.card_facts)
             ]
         return EntityCard(
             entity=entity,
@@ -243,13 +243,13 @@ class EntityService:
                 )
                 for r in sources
             ],
-            facts=facts[:MAX_FACTS],
+            facts=facts[: self.limits.card_facts],
             history=history,
-            truncated=sources_cut or len(facts) > MAX_FACTS,
+            truncated=sources_cut or len(facts) > self.limits.card_facts,
         )
 
     def neighbours(self, entity_id: str, depth: int = 1) -> Neighbourhood:
-        """Entities and relationships within `depth` hops (1..3), at most MAX_NEIGHBOUR_EDGES."""
+        """Entities and relationships within `depth` hops (1..3), at most `neighbour_edges`."""
         entity = self.get(entity_id)
         depth = max(1, min(depth, MAX_NEIGHBOUR_DEPTH))
         nodes = {entity.id: Node(entity.id, entity.name, entity.type, 0)}
@@ -260,14 +260,14 @@ class EntityService:
             # Each hop re-reads the edges back to the previous one; they are skipped, so every
             # hop may read up to the whole cap.
             rows, truncated = self._capped(
-                "entity_neighbours", {"ids": frontier}, MAX_NEIGHBOUR_EDGES, with_limit=True
+                "entity_neighbours", {"ids": frontier}, self.limits.neighbour_edges, with_limit=True
             )
             reached: list[str] = []
             for r in rows:
                 key = (r["sourceId"], r["relation"], r["targetId"], r["docId"])
                 if key in edges:
                     continue
-                if len(edges) >= MAX_NEIGHBOUR_EDGES:
+                if len(edges) >= self.limits.neighbour_edges:
                     truncated = True
                     break
                 edges[key] = Edge(
@@ -298,7 +298,9 @@ class EntityService:
             raise NotFound(f"{initiative_id!r} is not an initiative (it is a {entity.type})")
         depth = max(1, min(depth, MAX_CHAIN_DEPTH))
         rows, truncated = self._capped(
-            "dependency_chain", {"initiativeId": initiative_id, "depth": depth}, MAX_CHAIN_ROWS
+            "dependency_chain",
+            {"initiativeId": initiative_id, "depth": depth},
+            self.limits.chain_rows,
         )
         wanted = _DIRECTION_ROWS.get(direction, {"dependency", "dependent"})
         links = [

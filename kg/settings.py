@@ -112,6 +112,18 @@ class GraphSettings(BaseModel):
     batch_size: int = Field(
         default=500, ge=1, le=100_000, description="Rows per UNWIND batch when loading the graph."
     )
+    card_sources: int = Field(
+        default=200, ge=1, le=10_000, description="Source passages listed on one entity card."
+    )
+    card_facts: int = Field(
+        default=500, ge=1, le=10_000, description="Facts listed on one entity card."
+    )
+    neighbour_edges: int = Field(
+        default=500, ge=1, le=10_000, description="Relationships in one neighbourhood (all hops)."
+    )
+    chain_rows: int = Field(
+        default=500, ge=1, le=10_000, description="Rows of one dependency chain."
+    )
     queries_dir: Path = Field(
         default=Path(__file__).resolve().parents[1] / "cypher",
         description="Folder of named, parameterised queries (one .cypher file each).",

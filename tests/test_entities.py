@@ -17,11 +17,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.deps import Services
-from api.entities import MAX_NEIGHBOUR_EDGES
 from indexer.embed import SentenceTransformerEncoder
 from indexer.pipeline import Indexer
 from kg import cli
-from kg.settings import EmbeddingSettings, get_settings
+from kg.settings import EmbeddingSettings, GraphSettings, get_settings
 
 # Written for these tests: invented people and initiatives, two documents two years apart.
 CHAIN_CORPUS = {
@@ -310,7 +309,7 @@ def test_neighbours_at_depth_two_reach_one_hop_further(chain: TestClient) -> Non
     ids = {n["id"] for n in two["nodes"]}
     assert all(e["source"] in ids and e["target"] in ids for e in two["edges"])
     assert {n["type"] for n in two["nodes"]}.isdisjoint({"Chunk", "Document"})
-    assert len(two["edges"]) <= MAX_NEIGHBOUR_EDGES
+    assert len(two["edges"]) <= GraphSettings().neighbour_edges
 
 
 def test_neighbours_of_an_entity_without_facts_is_just_the_entity(client: TestClient) -> None:

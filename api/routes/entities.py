@@ -11,11 +11,7 @@ from api.deps import ServicesDep
 from api.entities import (
     ENTITY_TYPES,
     MAX_CHAIN_DEPTH,
-    MAX_CHAIN_ROWS,
-    MAX_FACTS,
     MAX_NEIGHBOUR_DEPTH,
-    MAX_NEIGHBOUR_EDGES,
-    MAX_SOURCES,
     DependencyChain,
     EntityCard,
     EntityMatch,
@@ -196,7 +192,7 @@ class EntityCardOut(EntityRef):
     facts: list[CardFactOut] = Field(description="Its facts both ways, newest first.")
     history: list[HistoryOut] = Field(description="A person's posts and ranks, oldest first.")
     truncated: bool = Field(
-        description=f"True when a cap ({MAX_SOURCES} sources, {MAX_FACTS} facts) cut the card."
+        description="True when a cap (KG_GRAPH__CARD_SOURCES, KG_GRAPH__CARD_FACTS) cut the card."
     )
 
     @classmethod
@@ -275,9 +271,7 @@ class NeighboursResponse(BaseModel):
     depth: int
     nodes: list[NodeOut]
     edges: list[EdgeOut]
-    truncated: bool = Field(
-        description=f"True when the cap of {MAX_NEIGHBOUR_EDGES} relationships cut it short."
-    )
+    truncated: bool = Field(description="True when the cap KG_GRAPH__NEIGHBOUR_EDGES cut it short.")
 
     @classmethod
     def of(cls, hood: Neighbourhood) -> NeighboursResponse:
@@ -324,7 +318,7 @@ class DependenciesResponse(BaseModel):
     depth: int
     chain: list[ChainLinkOut]
     truncated: bool = Field(
-        description=f"True when the cap of {MAX_CHAIN_ROWS} rows cut the chain short."
+        description="True when the cap KG_GRAPH__CHAIN_ROWS cut the chain short."
     )
 
     @classmethod
