@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from api.ask import Answer
 from api.search import Hit
 from kg.types import Document
+
+
+def _stripped_not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value.strip()
+
+
+# Text a user typed (a query, a question): surrounding blanks removed, blank refused.
+QueryText: TypeAlias = Annotated[str, AfterValidator(_stripped_not_blank)]
 
 MAX_QUERY_CHARS = (
     10_000  # hard ceiling; the configured limit (KG_SEARCH__MAX_QUERY_CHARS) applies first
@@ -21,7 +31,7 @@ class SearchParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    q: str = Field(..., min_length=1, max_length=MAX_QUERY_CHARS, description="The query.")
+    q: QueryText = Field(..., min_length=1, max_length=MAX_QUERY_CHARS, description="The query.")
     k: int | None = Field(
         None, ge=1, description="Results wanted (1..KG_SEARCH__MAX_K, default 10)."
     )
@@ -35,13 +45,6 @@ class SearchParams(BaseModel):
         None, description="Only documents dated on or before (YYYY-MM-DD)."
     )
     mode: Literal["hybrid", "dense", "keyword"] = Field("hybrid", description="Retrieval mode.")
-
-    @field_validator("q")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip()
 
 
 class SearchResult(BaseModel):

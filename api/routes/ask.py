@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ServicesDep
-from api.schemas import MAX_QUERY_CHARS, AskResponse
+from api.schemas import MAX_QUERY_CHARS, AskResponse, QueryText
 from api.search import Filters, check_request
 
 router = APIRouter(tags=["ask"])
@@ -19,19 +19,12 @@ class AskParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    q: str = Field(
+    q: QueryText = Field(
         ...,
         min_length=1,
         max_length=MAX_QUERY_CHARS,
         description="A question, e.g. 'who leads CSE'; at most KG_SEARCH__MAX_QUERY_CHARS.",
     )
-
-    @field_validator("q")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip()
 
 
 @router.get("/ask", response_model=AskResponse)

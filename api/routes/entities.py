@@ -18,6 +18,7 @@ from api.entities import (
     Neighbourhood,
 )
 from api.graph_index import GraphEntity
+from api.schemas import QueryText
 
 router = APIRouter(tags=["entities"])
 
@@ -33,7 +34,7 @@ class EntitySearchParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    q: str = Field(
+    q: QueryText = Field(
         ...,
         min_length=1,
         max_length=MAX_ENTITY_QUERY_CHARS,
@@ -46,13 +47,6 @@ class EntitySearchParams(BaseModel):
     limit: int = Field(
         10, ge=1, le=MAX_ENTITY_LIMIT, description=f"Entities wanted (1..{MAX_ENTITY_LIMIT})."
     )
-
-    @field_validator("q")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip()
 
     @field_validator("type")
     @classmethod
