@@ -63,6 +63,7 @@ def _doc_row(document: Any, signature: str | None) -> dict[str, Any]:
         "date": document.date.isoformat() if document.date else None,
         "sha256": document.sha256,
         "format": document.format,
+        "force": document.force,
         "signature": signature,
     }
 
@@ -110,7 +111,7 @@ def load_graph(
     store.write_batch(
         "UNWIND $rows AS row MERGE (d:Document {id: row.id}) "
         "SET d.title = row.title, d.date = row.date, d.format = row.format, "
-        "d.sha256 = null, d.signature = null",
+        "d.force = row.force, d.sha256 = null, d.signature = null",
         [_doc_row(d, signature) for d in data.documents],
         batch_size,
     )

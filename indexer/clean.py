@@ -33,6 +33,7 @@ _WHITESPACE_RUN = re.compile(
 _SOFT_BREAK = re.compile(
     r"(?<=[^\n.:;!?])\n\n?(?=[a-z(])|(?<=[^\n]{60}[^\n.:;!?•\-])\n(?=[^\n\-•*#\d])"
 )
+_TABLE_ROW = re.compile(r"\t|^\s*\|.*\|\s*$")
 _FLAG_NAMES = {"IGNORECASE": re.IGNORECASE}
 
 
@@ -139,8 +140,17 @@ def _whitespace_edits(text: str) -> list[Edit]:
 
 
 def _unwrap_edits(text: str) -> list[Edit]:
-    """Single line breaks inside a sentence become spaces."""
-    return [(m.start(), m.end(), " ") for m in _SOFT_BREAK.finditer(text)]
+    """Single line breaks inside a sentence become spaces; the rows of a table (cells split by
+    tabs or pipes) stay on their own lines."""
+    edits: list[Edit] = []
+    for m in _SOFT_BREAK.finditer(text):
+        before = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
+        after_end = text.find("\n", m.end())
+        after = text[m.end() : len(text) if after_end < 0 else after_end]
+        if _TABLE_ROW.search(before) or _TABLE_ROW.search(after):
+            continue
+        edits.append((m.start(), m.end(), " "))
+    return edits
 
 
 def clean(text: str, patterns: tuple[BoilerplatePattern, ...] | None = None) -> CleanText:

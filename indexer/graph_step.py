@@ -25,13 +25,16 @@ from kg.types import Chunk
 log = logging.getLogger(__name__)
 
 # Bump when extraction code changes in a way that must reload every document's facts.
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "5"
 _RULE_FILES = (
     "ranks.yaml",
     "given_names.yaml",
     "gazetteer.yaml",
     "relations.yaml",
     "findings.yaml",
+    "roles.yaml",
+    "frames.yaml",
+    "layouts.yaml",
 )
 
 

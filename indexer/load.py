@@ -119,6 +119,7 @@ def load_document(path: Path, doc_id: str) -> Document:
         sha256=hashlib.sha256(data).hexdigest(),
         pages=extracted.pages,
         classification=meta.classification,
+        force=meta.force,
     )
 
 

@@ -1,4 +1,4 @@
-"""A document's title, date and classification: from a sidecar file, the format, or the text."""
+"""A document's title, date, classification and force: from a sidecar, the format, or the text."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from typing import Any
 
 import yaml
 
+from indexer.clean import default_patterns
+from indexer.forces import canonical_force, find_force
 from kg.errors import DocumentError
 
 SIDECAR_SUFFIXES = (".meta.yaml", ".meta.json")
-SIDECAR_KEYS = frozenset({"title", "date", "classification"})
+SIDECAR_KEYS = frozenset({"title", "date", "classification", "force"})
 
 # The header is where a paper states its own meeting or publication date.
 HEADER_LINES = 40
@@ -44,7 +46,8 @@ _FULL_DATE_GROUPS = (("dd", "dm", "dy"), ("md", "mm", "my"), ("id", "im", "iy"),
 _PARTIAL_ISO_RE = re.compile(r"(\d{4})-(\d{1,2})")
 # Words that may stand beside a date on a header line without making it prose.
 _DATE_LABEL_RE = re.compile(
-    r"\b(?:meeting|date[ds]?|published|issued|as at|on|of)\b|</?\w+>|[#*_:,.()\[\]|/-]",
+    r"\b(?:meeting|date[ds]?|published|issued|as at|on|of|last|updated|posted|released)\b"
+    r"|</?\w+>|[#*_:,.()\[\]|/-]",
     re.IGNORECASE,
 )
 _DATE_NEAR_WORDS = 5  # "Baseline Assessment October 2006" still dates the document
@@ -94,6 +97,7 @@ class Sidecar:
     date: date | None = None
     date_text: str | None = None
     classification: str | None = None
+    force: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,19 +109,21 @@ class Metadata:
     date_text: str | None
     date_source: str  # "sidecar", "text", "inferred" or "none"
     classification: str | None = None
+    force: str | None = None
 
 
 def describe(path: Path, text: str, format_title: str | None = None) -> Metadata:
-    """Title, date and classification of the document at `path` with extracted `text`."""
+    """Title, date, classification and force of the document at `path` with extracted `text`."""
     side = read_sidecar(path) or Sidecar()
     own = format_title.strip() if format_title and meaningful_title(format_title) else None
     title = side.title or own or guess_title(text) or path.stem
+    force = canonical_force(side.force) if side.force else find_force(text)
     if side.date is not None:
-        return Metadata(title, side.date, side.date_text, "sidecar", side.classification)
+        return Metadata(title, side.date, side.date_text, "sidecar", side.classification, force)
     found, source = document_date(text)
     if found is None:
-        return Metadata(title, None, None, "none", side.classification)
-    return Metadata(title, found.value, found.text, source, side.classification)
+        return Metadata(title, None, None, "none", side.classification, force)
+    return Metadata(title, found.value, found.text, source, side.classification, force)
 
 
 def find_dates(text: str) -> list[FoundDate]:
@@ -170,8 +176,11 @@ def meaningful_title(title: str | None) -> bool:
 
 
 def guess_title(text: str) -> str | None:
-    """The first heading-like line(s) near the top of `text`, skipping boilerplate."""
-    lines = [_clean(line) for line in text[:TITLE_CHARS].split("\n")]
+    """The first heading-like line(s) near the top of `text`, skipping boilerplate (page
+    residue and web-page furniture: skip links, cookie banners, menus, "6 minute read")."""
+    lines = [
+        ("", 0) if _furniture(line) else _clean(line) for line in text[:TITLE_CHARS].split("\n")
+    ]
     start = None
     for i, (line, _) in enumerate(lines):
         if not line or _is_boilerplate(line):
@@ -188,6 +197,12 @@ def guess_title(text: str) -> str | None:
         # Nothing on top: the first title-case heading lower down (converted pages reorder text).
         start = next((i for i, (line, _) in enumerate(lines) if _candidate(lines, i)), None)
     return None if start is None else _extend(lines, start)
+
+
+def _furniture(line: str) -> bool:
+    """Whether a whole line is boilerplate the cleaner drops (indexer/data/boilerplate.yaml)."""
+    stripped = line.strip()
+    return bool(stripped) and any(p.regex.fullmatch(stripped) for p in default_patterns())
 
 
 def read_sidecar(path: Path) -> Sidecar | None:
@@ -216,6 +231,7 @@ def read_sidecar(path: Path) -> Sidecar | None:
     return Sidecar(
         title=_sidecar_text(side, data, "title"),
         classification=_sidecar_text(side, data, "classification"),
+        force=_sidecar_text(side, data, "force"),
         **_sidecar_date(side, data.get("date")),
     )
 

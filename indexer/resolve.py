@@ -17,7 +17,11 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from indexer.clean import CleanText
 from indexer.extract.document import DocumentExtractor
@@ -31,8 +35,10 @@ from indexer.extract.model import (
     Extraction,
     Mention,
 )
+from indexer.extract.parse import Parser
 from indexer.extract.vocab import Vocabulary
 from indexer.segment import Structure
+from kg.settings import ExtractSettings
 from kg.types import Chunk, Document
 
 _TYPE_WORDS = frozenset(
@@ -49,6 +55,7 @@ _UNIT_WORDS = frozenset(
     ]
 )
 _ID_WORDS = 8
+ROLE_RELATIONS = frozenset({"LEADS", "HEADS", "CHAIRS"})
 
 
 def slug(text: str) -> str:
@@ -130,11 +137,39 @@ def _mention_key(m: Mention) -> tuple[str, int, int, str, str]:
     return (m.evidence.doc_id, m.evidence.start, m.evidence.end, m.type, m.name)
 
 
-class Resolver:
-    """Turns the extractions of a set of documents into entities and relations."""
+@dataclass(frozen=True)
+class DocInfo:
+    """What resolution needs to know of a document: its force and date."""
 
-    def __init__(self, acronyms: Mapping[str, Sequence[str]] | None = None) -> None:
+    force: str | None
+    date: date | None
+
+
+class Resolver:
+    """Turns the extractions of a set of documents into entities and relations.
+
+    People and posts resolve within their force: where one name is found in documents of
+    two forces, each force's entity gets the force as its disambiguator. A role fact whose
+    holder is a post named with a definite article ("the DCC chairs ...") is also given to
+    the person the same document names in that post, or failing that the nearest document
+    of the same force within `holder_window_days`; with nobody named it stays on the post.
+    """
+
+    def __init__(
+        self,
+        acronyms: Mapping[str, Sequence[str]] | None = None,
+        docs: Mapping[str, DocInfo] | None = None,
+        holder_window_days: int = 366,
+        max_edits: int = 1,
+    ) -> None:
         self.acronyms = {k: list(v) for k, v in (acronyms or {}).items()}
+        self.docs = dict(docs or {})
+        self.window = holder_window_days
+        self.max_edits = max_edits
+
+    def _force(self, m: Mention) -> str | None:
+        info = self.docs.get(m.evidence.doc_id)
+        return info.force if info else None
 
     def resolve(self, extractions: Iterable[Extraction]) -> tuple[list[Entity], list[Relation]]:
         """Entities (sorted by id) and relations (sorted) of all the extractions."""
@@ -167,6 +202,7 @@ class Resolver:
         for entity in entities.values():
             _describe(entity)
         relations: dict[tuple[str, str, str], Relation] = {}
+        referring: list[tuple[str, str, str, Evidence]] = []  # role facts held by "the <post>"
         for ex in extractions:
             for f in ex.facts:
                 src = assigned.get(_mention_key(f.subject))
@@ -176,32 +212,91 @@ class Resolver:
                 rel = relations.setdefault((src, f.relation, dst), Relation(src, f.relation, dst))
                 if f.evidence not in rel.evidence:
                     rel.evidence.append(f.evidence)
+                if (
+                    f.subject.type == POST
+                    and f.relation in ROLE_RELATIONS
+                    and f.subject.attr("definite")
+                ):
+                    referring.append((src, f.relation, dst, f.evidence))
+        self._holders(entities, relations, referring)
         _sequels(entities, relations)
         return sorted(entities.values(), key=lambda e: e.id), [
             relations[k] for k in sorted(relations)
         ]
 
     def _people(self, items: list[Mention]) -> dict[str, list[Mention]]:
-        givens: dict[str, set[str]] = defaultdict(set)
+        givens: dict[tuple[str | None, str], set[str]] = defaultdict(set)
+        fixed = self._surname_slips(items)
         for m in items:
-            surname = (m.attr("surname") or m.name.split()[-1]).lower()
+            raw = m.attr("surname") or m.name.split()[-1]
+            surname = fixed.get((self._force(m), raw), raw).lower()
             if m.attr("given"):
-                givens[surname].add((m.attr("given") or "").lower())
-        out: dict[str, list[Mention]] = defaultdict(list)
+                givens[(self._force(m), surname)].add((m.attr("given") or "").lower())
+        slips = self._surname_slips(items)
+        named: list[tuple[str, Mention]] = []
         for m in items:
             surname = m.attr("surname") or m.name.split()[-1]
+            surname = slips.get((self._force(m), surname), surname)
             given = m.attr("given")
-            if given is None and len(givens[surname.lower()]) == 1:
-                given = next(iter(givens[surname.lower()]))
-            name = f"{given} {surname}" if given else surname
-            out[make_id(PERSON, name)].append(m)
+            known = givens[(self._force(m), surname.lower())]
+            if given is None and len(known) == 1:
+                given = next(iter(known))
+            named.append((f"{given} {surname}" if given else surname, m))
+        return self._within_forces(PERSON, named)
+
+    def _surname_slips(self, items: list[Mention]) -> dict[tuple[str | None, str], str]:
+        """Surnames one slip of the keyboard from a commoner one in the same document and
+        force ("Prothera" beside "Prothero") -> the commoner spelling."""
+        if self.max_edits <= 0:
+            return {}
+        counts: Counter[tuple[str | None, str]] = Counter()
+        docs: dict[tuple[str | None, str], set[str]] = defaultdict(set)
+        for m in items:
+            key = (self._force(m), m.attr("surname") or m.name.split()[-1])
+            counts[key] += 1
+            docs[key].add(m.evidence.doc_id)
+        out: dict[tuple[str | None, str], str] = {}
+        for (force, name), n in counts.items():
+            if len(name) < _SLIP_MIN:
+                continue
+            rivals = [
+                (count, other)
+                for (f, other), count in counts.items()
+                if f == force
+                and other != name
+                and (count, other) > (n, name)
+                and docs[(f, other)] & docs[(force, name)]
+                and _one_slip(name, other, self.max_edits)
+            ]
+            if rivals:
+                out[(force, name)] = max(rivals)[1]
         return out
 
     def _by_key(self, type_: str, items: list[Mention]) -> dict[str, list[Mention]]:
+        keyed = [
+            (core_name(type_, m.name) if type_ == POST else re.sub(r"\s+", " ", m.name.lower()), m)
+            for m in items
+        ]
+        if type_ == POST:
+            return self._within_forces(POST, keyed)
         out: dict[str, list[Mention]] = defaultdict(list)
-        for m in items:
-            key = core_name(type_, m.name) if type_ == POST else re.sub(r"\s+", " ", m.name.lower())
+        for key, m in keyed:
             out[make_id(type_, key)].append(m)
+        return out
+
+    def _within_forces(
+        self, type_: str, named: list[tuple[str, Mention]]
+    ) -> dict[str, list[Mention]]:
+        """Ids for (name, mention) pairs: a name found in two forces is two entities."""
+        forces: dict[str, set[str | None]] = defaultdict(set)
+        for name, m in named:
+            forces[make_id(type_, name)].add(self._force(m))
+        out: dict[str, list[Mention]] = defaultdict(list)
+        for name, m in named:
+            base = make_id(type_, name)
+            split = len(forces[base] - {None}) > 1
+            force = self._force(m)
+            out[make_id(type_, name, force) if split and force else base].append(m)
         return out
 
     def _named(self, type_: str, items: list[Mention]) -> dict[str, list[Mention]]:
@@ -223,6 +318,11 @@ class Resolver:
             short = m.text.strip()
             if short.isupper() and short in expansions and short not in ambiguous and not qualifier:
                 uf.union(("m", i), ("a", short, None))
+        if self.max_edits > 0:
+            # "INTERGRATED OFFENDER MANAGEMENT" is "Integrated Offender Management" misspelt.
+            names = sorted({core_name(type_, m.name) for m in items if not m.attr("qualifier")})
+            for a, b in _slip_pairs(names, self.max_edits):
+                uf.union(("k", a, None), ("k", b, None))
         clusters: dict[Any, list[int]] = defaultdict(list)
         for i in range(len(items)):
             clusters[uf.find(("m", i))].append(i)
@@ -235,6 +335,145 @@ class Resolver:
             entity_id = make_id(type_, core, qualifiers[0] if qualifiers else None)
             out.setdefault(entity_id, []).extend(ms)
         return out
+
+    def _holders(
+        self,
+        entities: dict[str, Entity],
+        relations: dict[tuple[str, str, str], Relation],
+        referring: list[tuple[str, str, str, Evidence]],
+    ) -> None:
+        """Give each role fact held by "the <post>" to the person who holds that post."""
+        if not referring:
+            return
+        index = _HolderIndex(entities, relations)
+        for post_id, relation, target, ev in referring:
+            person = self._holder(index, entities[post_id], ev.doc_id)
+            if person is None or person == target:
+                continue
+            derived = Evidence(
+                ev.doc_id,
+                ev.chunk_id,
+                ev.start,
+                ev.end,
+                ev.quote,
+                ev.as_of,
+                f"post_holder:{ev.rule}",
+                round(ev.confidence * 0.9, 3),
+            )
+            rel = relations.setdefault(
+                (person, relation, target), Relation(person, relation, target)
+            )
+            if derived not in rel.evidence:
+                rel.evidence.append(derived)
+
+    def _holder(self, index: _HolderIndex, post: Entity, doc_id: str) -> str | None:
+        """The one person who holds `post` in `doc_id`, else in the nearest document of the
+        same force within the window; None when nobody, or more than one, is named."""
+        found = index.holder(post, doc_id)
+        if found is not None:
+            return found
+        here = self.docs.get(doc_id)
+        if here is None or here.force is None or here.date is None:
+            return None
+        near = []
+        for other, info in self.docs.items():
+            if other == doc_id or info.force != here.force or info.date is None:
+                continue
+            gap = abs((info.date - here.date).days)
+            if gap <= self.window:
+                near.append((gap, other))
+        for _, other in sorted(near):
+            found = index.holder(post, other)
+            if found is not None:
+                return found
+        return None
+
+
+class _HolderIndex:
+    """Who holds which post in which document: HOLDS_POST facts and ranks written with names."""
+
+    def __init__(
+        self, entities: dict[str, Entity], relations: dict[tuple[str, str, str], Relation]
+    ):
+        self.by_post: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self.posts_of: dict[tuple[str, str], set[str]] = defaultdict(set)  # person, doc -> names
+        self.by_rank: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self.chairs: dict[str, set[str]] = defaultdict(set)  # doc -> who chaired its meeting
+        for (src, type_, dst), rel in relations.items():
+            if type_ == "CHAIRS" and entities[src].type == PERSON:
+                for ev in rel.evidence:
+                    if ev.rule == "layout_chair_mark":
+                        self.chairs[ev.doc_id].add(src)
+            if type_ != "HOLDS_POST" or entities[src].type != PERSON:
+                continue
+            for ev in rel.evidence:
+                self.by_post[(dst, ev.doc_id)].add(src)
+                self.posts_of[(src, ev.doc_id)].add(entities[dst].name.lower())
+        for entity in entities.values():
+            if entity.type != PERSON:
+                continue
+            for m in entity.mentions:
+                rank = m.attr("rankName")
+                if rank:
+                    self.by_rank[(rank, m.evidence.doc_id)].add(entity.id)
+                    self.posts_of[(entity.id, m.evidence.doc_id)].add(rank.lower())
+
+    def holder(self, post: Entity, doc_id: str) -> str | None:
+        exact = self.by_post.get((post.id, doc_id), set())
+        if len(exact) == 1:
+            return next(iter(exact))
+        words = set(re.findall(r"[a-z]+", post.name.lower())) - _QUALIFIER_STOP
+        if words == {"chair"} or words == {"chairman"} or words == {"chairperson"}:
+            chairs = self.chairs.get(doc_id, set())
+            return next(iter(chairs)) if len(chairs) == 1 else None
+        if words:
+            # "the Chief Finance Officer" names the post held as "Chief Finance Officer,
+            # Office of the Police and Crime Commissioner".
+            holders = {
+                p
+                for (p, d), names in self.posts_of.items()
+                if d == doc_id and any(words <= set(re.findall(r"[a-z]+", name)) for name in names)
+            }
+            if len(holders) == 1:
+                return next(iter(holders))
+        rank = next((m.attr("rankName") for m in post.mentions if m.attr("rankName")), None)
+        if rank is None:
+            return None
+        candidates = self.by_rank.get((rank, doc_id), set()) | exact
+        rank_words = set(re.findall(r"[a-z]+", rank.lower())) | {"acc", "dcc", "cc"}
+        qualifier = set(re.findall(r"[a-z]+", post.name.lower())) - rank_words - _QUALIFIER_STOP
+        if qualifier:
+            candidates = {
+                p
+                for p in candidates
+                if any(q in name for q in qualifier for name in self.posts_of.get((p, doc_id), ()))
+            }
+        return next(iter(candidates)) if len(candidates) == 1 else None
+
+
+_QUALIFIER_STOP = frozenset({"the", "of", "and", "for", "lead"})
+_SLIP_MIN = 5  # shorter names are too close to each other to call a difference a slip
+_SLIP_MIN_NAME = 8
+
+
+def _one_slip(a: str, b: str, max_edits: int) -> bool:
+    """Whether two names differ by at most `max_edits` letters, none of them a digit."""
+    if Levenshtein.distance(a.lower(), b.lower(), score_cutoff=max_edits) > max_edits:
+        return False
+    return [c for c in a if c.isdigit()] == [c for c in b if c.isdigit()]
+
+
+def _slip_pairs(names: Sequence[str], max_edits: int) -> list[tuple[str, str]]:
+    """Pairs of long names within `max_edits` letters of each other (digits must agree)."""
+    long = [n for n in names if len(n) >= _SLIP_MIN_NAME]
+    if len(long) < 2:
+        return []
+    matrix = process.cdist(long, long, scorer=Levenshtein.distance, score_cutoff=max_edits)
+    out = []
+    for i, j in zip(*(matrix <= max_edits).nonzero(), strict=True):
+        if i < j and _one_slip(long[i], long[j], max_edits):
+            out.append((long[i], long[j]))
+    return out
 
 
 def _distinct_meanings(cores: Sequence[str]) -> bool:
@@ -345,6 +584,7 @@ def build_graph(
     items: Iterable[tuple[Document, CleanText, Structure, Sequence[Chunk]]],
     acronyms: Mapping[str, Sequence[str]] | None = None,
     vocab: Vocabulary | None = None,
+    settings: ExtractSettings | None = None,
 ) -> GraphData:
     """Extract every document and resolve the lot: the graph of these documents.
 
@@ -357,7 +597,8 @@ def build_graph(
     unambiguous = {
         k: v[0] for k, v in acronyms.items() if v and not _distinct_meanings([f.lower() for f in v])
     }
-    extractor = DocumentExtractor(unambiguous, vocab)
+    settings = settings or ExtractSettings()
+    extractor = DocumentExtractor(unambiguous, vocab, Parser(settings.spacy_model))
     documents: list[Document] = []
     chunks: list[Chunk] = []
     extractions: list[Extraction] = []
@@ -365,5 +606,7 @@ def build_graph(
         documents.append(document)
         chunks.extend(doc_chunks)
         extractions.append(extractor.extract(document, view, structure, doc_chunks))
-    entities, relations = Resolver(acronyms).resolve(extractions)
+    docs = {d.id: DocInfo(d.force or settings.default_force, d.date) for d in documents}
+    resolver = Resolver(acronyms, docs, settings.holder_window_days, settings.fuzzy_max_edits)
+    entities, relations = resolver.resolve(extractions)
     return GraphData(documents, chunks, entities, relations)

@@ -26,7 +26,7 @@ import numpy as np
 from kg.errors import IndexError_, IndexNotFound, KgError
 from kg.types import AcronymDefinition, Chunk, Document, Page
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _CURRENT = "current"
 _KEEP_GENERATIONS = 2  # the current one and the one before it (a server may still read it)
 
@@ -35,7 +35,8 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
     id TEXT PRIMARY KEY, source TEXT NOT NULL, format TEXT NOT NULL, title TEXT NOT NULL,
     date TEXT, date_text TEXT, date_source TEXT NOT NULL, sha256 TEXT NOT NULL,
-    fingerprint TEXT NOT NULL, classification TEXT, pages TEXT NOT NULL, text TEXT NOT NULL
+    fingerprint TEXT NOT NULL, classification TEXT, force TEXT, pages TEXT NOT NULL,
+    text TEXT NOT NULL
 );
 CREATE TABLE chunks (
     row INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL REFERENCES documents(id),
@@ -180,7 +181,7 @@ def _write_sqlite(path: Path, generation: Generation) -> None:
         meta = {**generation.meta, "schema_version": str(SCHEMA_VERSION)}
         con.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
         con.executemany(
-            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [_document_row(s) for s in generation.documents],
         )
         con.executemany(
@@ -236,6 +237,7 @@ def _document_row(stored: StoredDocument) -> tuple[Any, ...]:
         d.sha256,
         stored.fingerprint,
         d.classification,
+        d.force,
         pages,
         d.text,
     )
@@ -255,6 +257,7 @@ def _document_from_row(row: sqlite3.Row) -> StoredDocument:
         sha256=row["sha256"],
         pages=pages,
         classification=row["classification"],
+        force=row["force"],
     )
     return StoredDocument(document, row["fingerprint"])
 

@@ -110,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="DOC",
         help="documents the graph set covers in full: precision is measured on these only "
-        "(default: every document)",
+        "(default: the gold file's docs_full list, else every document it names)",
     )
     p.add_argument("--json", action="store_true", help="print JSON")
     return parser

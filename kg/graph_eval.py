@@ -320,13 +320,26 @@ def load_gold(path: Path) -> dict[str, Any]:
     return data
 
 
+def default_precision_docs(gold: dict[str, Any]) -> list[str]:
+    """The documents a gold file covers in full: its `docs_full` list, else every one it names."""
+    if gold.get("docs_full"):
+        return sorted(gold["docs_full"])
+    docs: set[str] = set()
+    for key in (*ENTITY_KEYS, *FINDING_KEYS, "relations"):
+        for item in gold.get(key, []):
+            docs |= _gold_docs(item)
+    return sorted(docs)
+
+
 def evaluate_graph(
-    store: GraphStore, gold_path: Path, precision_docs: Sequence[str] = ()
+    store: GraphStore, gold_path: Path, precision_docs: Sequence[str] | None = None
 ) -> dict[str, Any]:
-    """Score the graph in `store` against the gold file; precision on `precision_docs`."""
+    """Score the graph in `store` against the gold file; precision on `precision_docs`
+    (default: default_precision_docs of the gold file)."""
     gold = load_gold(Path(gold_path))
     types = sorted({r["type"] for r in gold.get("relations", [])} | set(LEAD_TYPES))
-    return score_graph(read_system(store, types), gold, precision_docs)
+    docs = precision_docs if precision_docs else default_precision_docs(gold)
+    return score_graph(read_system(store, types), gold, docs)
 
 
 def format_graph_report(result: dict[str, Any]) -> str:

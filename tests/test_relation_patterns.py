@@ -1,4 +1,6 @@
-"""Every relation pattern in relations.yaml, each on a sentence written for the tests.
+"""Every surface pattern in relations.yaml, each on a sentence written for the tests.
+
+Role facts (LEADS, HEADS, CHAIRS) are read by the syntactic frames; see test_frames.py.
 
 The people, units and initiatives are invented. Each case asserts that the pattern's own
 rule (Fact.evidence.rule) produced a fact of the pattern's relation type between the expected
@@ -24,104 +26,13 @@ CASES: list[tuple[str, str, str, str]] = [
         "cycle theft",
     ),
     (
-        "lead_for",
-        "Superintendent Mara Quill is the thematic lead for cycle theft.\n",
-        "Mara Quill",
-        "cycle theft",
-    ),
-    (
-        "lead_for_is",
-        "The strategic lead for cycle theft is Superintendent Mara Quill.\n",
-        "Mara Quill",
-        "cycle theft",
-    ),
-    (
-        "holds_lead",
-        "Superintendent Mara Quill holds the lead for cycle theft.\n",
-        "Mara Quill",
-        "cycle theft",
-    ),
-    (
-        "led_by",
-        "Operation Lantern is led by Inspector Dov Arkwright.\n",
-        "Dov Arkwright",
-        "Lantern",
-    ),
-    (
-        "under_leadership_of",
-        "The Harbour Watch programme continues under the leadership of "
-        "Superintendent Mara Quill.\n",
-        "Mara Quill",
-        "Harbour Watch",
-    ),
-    (
-        "reviewing",
-        "Inspector Dov Arkwright is reviewing the custody handover process.\n",
-        "Dov Arkwright",
-        "review of custody handover process",
-    ),
-    (
-        "leads_on",
-        "Inspector Dov Arkwright is leading the street lighting survey.\n",
-        "Dov Arkwright",
-        "street lighting survey",
-    ),
-    (
-        "oversight_of",
-        "Superintendent Mara Quill has oversight of the evidence storage upgrade.\n",
-        "Mara Quill",
-        "evidence storage upgrade",
-    ),
-    (
         "lead_agency",
         "### Operation Lantern\n\nThe Harbour Authority is the lead agency.\n",
         "Harbour Authority",
         "Lantern",
     ),
-    (
-        "agent_led_initiative",
-        "Operation Lantern is a council led initiative.\n",
-        "council",
-        "Lantern",
-    ),
     # --- CHAIRS
-    (
-        "chairs",
-        "Superintendent Mara Quill chairs the Night Safety Forum.\n",
-        "Mara Quill",
-        "Night Safety Forum",
-    ),
-    (
-        "chaired_by",
-        "The Night Safety Forum is chaired by Superintendent Mara Quill.\n",
-        "Mara Quill",
-        "Night Safety Forum",
-    ),
-    (
-        "chair_is",
-        "The Night Safety Forum chair is Superintendent Mara Quill.\n",
-        "Mara Quill",
-        "Night Safety Forum",
-    ),
     # --- HEADS
-    (
-        "is_head_of",
-        "Superintendent Mara Quill is the head of the Harbour Watch Unit.\n",
-        "Mara Quill",
-        "Harbour Watch Unit",
-    ),
-    (
-        "heads",
-        "Superintendent Mara Quill heads the Harbour Watch Unit.\n",
-        "Mara Quill",
-        "Harbour Watch Unit",
-    ),
-    (
-        "headed_by",
-        "The Harbour Watch Unit is headed by Superintendent Mara Quill.\n",
-        "Mara Quill",
-        "Harbour Watch Unit",
-    ),
     # --- HOLDS_POST
     (
         "post_dash_person",

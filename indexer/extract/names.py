@@ -49,6 +49,7 @@ class NameFinder:
     def __init__(self, lexicon: Lexicon, acronyms: Mapping[str, str]) -> None:
         self.lex = lexicon
         self.acronyms = {**lexicon.vocab.acronyms, **acronyms}
+        self.post_nouns = frozenset(lexicon.vocab.roles.post_nouns) | {"constable", "officer"}
 
     def _span(
         self,
@@ -162,6 +163,8 @@ class NameFinder:
             start = m.start("name") + len(raw) - len(name)
             kw, mods = m.group("kw"), m.group("mods")
             phrase = text[start : m.end()]
+            if kw.lower() in self.lex.unit_words and ", " in name:
+                continue  # "Cyber Unit, Fraud Unit": a list of units, not one
             if kw.lower() in self.lex.unit_words:
                 typed = self.lex.classify(phrase) or Typed("Unit", phrase)
                 out.append(self._span(start, phrase, typed, "keyword_suffix", phrase, end=m.end()))
@@ -251,6 +254,12 @@ class NameFinder:
             expansion = self.acronyms.get(acronym)
             if not expansion:
                 continue
+            if len(acronym) < 3 and acronym not in self.lex.vocab.acronyms:
+                continue  # two letters learnt from one document are too often a coincidence
+            expansion = expansion.strip(" .")
+            last = expansion.split()[-1].lower() if expansion.split() else ""
+            if last.rstrip("s") in self.post_nouns:
+                continue  # "Senior Responsible Officer", "PCSOs": people and posts, not things
             typed = self.lex.classify(expansion)
             if typed is None:
                 if not all(w[0].isupper() for w in expansion.split() if len(w) > 3):

@@ -43,7 +43,10 @@ class PeopleFinder:
     def _ranked(self) -> re.Pattern[str]:
         suffixes = "|".join(sorted(self.vocab.suffixes, key=len, reverse=True))
         return re.compile(
-            rf"(?<![\w/])(?P<rank>{self._rank_forms})\.?(?P<comma>,)?[ \t]+(?P<n1>{NAME_WORD})"
+            # A dot may close a short abbreviation ("Supt.", "Insp."), never a full or
+            # all-capitals form: "the DCC. Specific Reference is made ..." ends a sentence.
+            rf"(?<![\w/])(?P<rank>{self._rank_forms})(?P<dot>\.)?(?P<comma>,)?"
+            rf"[ \t]+(?P<n1>{NAME_WORD})"
             rf"(?:[ \t]+(?P<n2>{NAME_WORD}))?(?:[ \t]+(?P<suffix>{suffixes})\b)?" + _NAME_END
         )
 
@@ -77,8 +80,12 @@ class PeopleFinder:
     def _rank(self, form: str) -> Rank | None:
         return self.vocab.rank_by_form.get(form) or self.vocab.rank_by_form.get(form + ".")
 
-    def _is_name(self, word: str | None) -> bool:
-        return bool(word) and word not in FUNCTION_WORDS and word not in self.vocab.portfolio_words
+    def _is_name(self, word: str | None, rank: Rank | None = None) -> bool:
+        """Whether a word after a rank is a name ("ACC Local" is a portfolio; "Mr Head" a
+        name: courtesy titles take no portfolio)."""
+        if not word or word in FUNCTION_WORDS:
+            return False
+        return (rank is not None and rank.courtesy) or word not in self.vocab.portfolio_words
 
     def find(self, text: str) -> list[Span]:
         """Person mentions first (ranked, then by given name), then posts."""
@@ -91,12 +98,15 @@ class PeopleFinder:
         for m in self._ranked.finditer(text):
             rank = self._rank(m.group("rank"))
             n1, n2 = m.group("n1"), m.group("n2")
-            if rank is None or not self._is_name(n1):
+            if rank is None or not self._is_name(n1, rank):
+                continue
+            form = m.group("rank").rsplit("/", 1)[-1]
+            if m.group("dot") and (len(form) > 5 or form.isupper()):
                 continue
             if m.group("comma") and n1 not in self.vocab.given_names:
                 continue
             end = m.end()
-            if n2 and not self._is_name(n2):
+            if n2 and not self._is_name(n2, rank):
                 n2 = None
                 end = m.end("n1")
             elif n2 and n2 in _NOT_SURNAME:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from indexer.extract.lexicon import Lexicon
 from indexer.extract.masking import OPEN, TOKEN, Masked, expand_slots
 from indexer.extract.model import INITIATIVE, OBJECTIVE, PERSON, POST, THEME, UNIT, Span
+from indexer.extract.named import NamedFilter
 from indexer.extract.names import split_list
 from indexer.extract.vocab import RelationPattern
 
@@ -118,6 +119,7 @@ class RelationReader:
     def __init__(self, lexicon: Lexicon, rules: Sequence[RelationPattern]) -> None:
         self.lex = lexicon
         self.rules = compile_rules(rules)
+        self.named = NamedFilter(lexicon)
 
     def read(self, masked: Masked, context: Context) -> list[Found]:
         out: list[Found] = []
@@ -148,7 +150,7 @@ class RelationReader:
             heading = context.heading()
             return [heading] if heading else []
         if source == "sentence":
-            found = self._antecedent(context, prefer=INITIATIVE)
+            found = self.antecedent(context, prefer=INITIATIVE)
             return [found] if found else []
         if role not in m.groupdict() or m.group(role) is None:
             return []
@@ -197,7 +199,7 @@ class RelationReader:
         if not phrase:
             return None
         if phrase.lower() in _PRONOUNS or raw.strip().lower() in _PRONOUNS:
-            return self._antecedent(context)
+            return self.antecedent(context)
         tokens = list(TOKEN.finditer(masked.text[start:end]))
         if len(tokens) == 1 and strip_np(TOKEN.sub("", masked.text[start:end])) == "":
             return masked.token_span(tokens[0].group())
@@ -227,11 +229,19 @@ class RelationReader:
             name = typed.name if typed and typed.type == type_ else phrase
         if type_ in (PERSON, POST):
             type_, name = OBJECTIVE, phrase
-        return Span(
+        span = Span(
             clean_lo, clean_hi, type_, phrase, f"{prefix}{name}", rule.name, rule.confidence
         )
+        if type_ in (UNIT, INITIATIVE) and not self.named.keep_surface(
+            span, phrase, sentence.text[max(0, lo - 12) : lo]
+        ):
+            # "part of an ongoing programme": a piece of work, not a named programme.
+            span = replace(span, type=OBJECTIVE)
+        return span
 
-    def _antecedent(self, context: Context, prefer: str | None = None) -> Span | None:
+    def antecedent(self, context: Context, prefer: str | None = None) -> Span | None:
+        """What a pronoun or "the project" refers to: an entity or the first phrase of the
+        sentences before, else the section heading."""
         for back in range(1, 4):
             prev = context.previous(back)
             if prev is None:

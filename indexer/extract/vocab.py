@@ -1,8 +1,10 @@
 """The extractor's data files (indexer/data/*.yaml), validated when loaded.
 
 ranks.yaml (ranks, titles, post-nominals), given_names.yaml, gazetteer.yaml (keywords that
-type a name, national bodies, posts, themes), relations.yaml (relation patterns) and
-findings.yaml (risk and recommendation cues). A user extends them by editing the files or by
+type a name, national bodies, posts, themes), roles.yaml (the role lexicon), frames.yaml
+(syntactic frames of role facts), relations.yaml (surface patterns of the other relations),
+layouts.yaml (attendance lists and tables) and findings.yaml (risk and recommendation cues).
+A user extends them by editing the files or by
 passing another folder to `load_vocabulary`.
 """
 
@@ -12,7 +14,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -28,6 +30,7 @@ class Rank(BaseModel):
     forms: list[str] = Field(min_length=1)
     post: bool = False
     post_prefix: str | None = None
+    courtesy: bool = False  # a title of address (Mr, Dr, Councillor), not a police rank
 
 
 class RanksFile(BaseModel):
@@ -105,6 +108,96 @@ class RelationsFile(BaseModel):
     relations: list[RelationPattern]
 
 
+class RoleWord(BaseModel):
+    """A role word: the relationship it states, how sure, and a prefix for its object."""
+
+    relation: str
+    confidence: float = Field(0.8, ge=0.0, le=1.0)
+    object_prefix: str = ""
+    holders: list[str] = ["Person", "Post", "Unit", "Organisation"]
+
+    @field_validator("relation")
+    @classmethod
+    def _role_relation(cls, value: str) -> str:
+        if value not in ("LEADS", "HEADS", "CHAIRS"):
+            raise ValueError(f"a role gives LEADS, HEADS or CHAIRS, not {value!r}")
+        return value
+
+
+class RolesFile(BaseModel):
+    """The role lexicon (roles.yaml)."""
+
+    verbs: dict[str, RoleWord]
+    irregular: dict[str, str] = {}
+    nouns: dict[str, RoleWord]
+    tenure_nouns: dict[str, RoleWord] = {}
+    held_nouns: dict[str, RoleWord] = {}
+    adjectives: dict[str, RoleWord] = {}
+    holding_verbs: list[str] = []
+    placing_verbs: list[str] = []
+    post_nouns: list[str] = []
+
+    def table(self, role: str) -> dict[str, RoleWord]:
+        """The entries of one word class that names a relation."""
+        return {
+            "verbs": self.verbs,
+            "nouns": self.nouns,
+            "tenure_nouns": self.tenure_nouns,
+            "held_nouns": self.held_nouns,
+            "adjectives": self.adjectives,
+        }.get(role, {})
+
+    def lemmas(self, role: str) -> list[str]:
+        """The lemmas of a word class (a relation table, holding or placing verbs, copula)."""
+        if role == "copula":
+            return ["be", "remain", "become"]
+        if role == "holding_verbs":
+            return list(self.holding_verbs)
+        if role == "placing_verbs":
+            return list(self.placing_verbs)
+        if role in ("verbs", "nouns", "tenure_nouns", "held_nouns", "adjectives"):
+            return list(self.table(role))
+        raise ValueError(f"unknown word class {role!r}")
+
+
+class Frame(BaseModel):
+    """A dependency frame: a DependencyMatcher pattern with trigger, subject and object."""
+
+    name: str
+    pattern: list[dict[str, Any]] = Field(min_length=2)
+    object_entity: bool = False  # the object must be a recognised entity, not a phrase
+    # "node": the pattern's object node; "list": the entities listed after a colon that
+    # follows the trigger ("X will be responsible for: - A - B").
+    object_from: Literal["node", "list", "trigger"] = "node"
+
+
+class SurfaceFrame(BaseModel):
+    """A token-sequence frame for misparsed sentences (spaCy Matcher)."""
+
+    name: str
+    tokens: list[str | dict[str, Any]] = Field(min_length=2)
+    subject: str = "first"
+    object: str = "last"
+
+
+class FramesFile(BaseModel):
+    frames: list[Frame]
+    surface: list[SurfaceFrame] = []
+
+
+class LayoutsFile(BaseModel):
+    """Cues of attendance lists and tables (layouts.yaml)."""
+
+    attendance_headings: list[str]
+    absence_headings: list[str] = []
+    chair_marks: list[str] = []
+    meeting_words: list[str] = []
+    member_titles: list[str] = []
+    role_columns: list[str] = []
+    author_labels: list[str] = []
+    frequency_columns: list[str] = []
+
+
 class Cue(BaseModel):
     name: str
     regex: str
@@ -130,12 +223,18 @@ class Vocabulary:
         gazetteer: GazetteerFile,
         relations: RelationsFile,
         findings: FindingsFile,
+        roles: RolesFile,
+        frames: FramesFile,
+        layouts: LayoutsFile,
     ) -> None:
         self.ranks = ranks
         self.given_names = frozenset(given_names)
         self.gazetteer = gazetteer
         self.relations = relations
         self.findings = findings
+        self.roles = roles
+        self.frames = frames
+        self.layouts = layouts
         self.rank_by_form = {form: rank for rank in ranks.ranks for form in rank.forms}
         self.portfolio_words = frozenset(ranks.portfolio_words)
         self.suffixes = frozenset(ranks.suffixes)
@@ -178,6 +277,9 @@ def load_vocabulary(folder: Path | None = None) -> Vocabulary:
         ("gazetteer", "gazetteer.yaml", GazetteerFile),
         ("relations", "relations.yaml", RelationsFile),
         ("findings", "findings.yaml", FindingsFile),
+        ("roles", "roles.yaml", RolesFile),
+        ("frames", "frames.yaml", FramesFile),
+        ("layouts", "layouts.yaml", LayoutsFile),
     ):
         data, where = _read(folder, name)
         try:
@@ -198,9 +300,65 @@ def load_vocabulary(folder: Path | None = None) -> Vocabulary:
             raise DocumentError(
                 f"{loaded['relations_where']}: rule {rule.name!r} is invalid: {e}"
             ) from e
+    _check_frames(loaded["frames_where"], loaded["frames"], loaded["roles"])
     return Vocabulary(
-        loaded["ranks"], given, loaded["gazetteer"], loaded["relations"], loaded["findings"]
+        loaded["ranks"],
+        given,
+        loaded["gazetteer"],
+        loaded["relations"],
+        loaded["findings"],
+        loaded["roles"],
+        loaded["frames"],
+        loaded["layouts"],
     )
+
+
+def _has_bool(value: Any) -> bool:
+    """Whether YAML turned a word of a pattern into a boolean (on, off, yes, no)."""
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, dict):
+        return any(_has_bool(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_bool(v) for v in value)
+    return False
+
+
+_SURFACE_WORDS = frozenset({"AGENT", "NAMED", "VERB", "BE"})
+
+
+def _check_frames(where: str, frames: FramesFile, roles: RolesFile) -> None:
+    """Every frame names a trigger, a subject and an object, and only known word classes."""
+    for frame in frames.frames:
+        ids = {node.get("RIGHT_ID") for node in frame.pattern}
+        needed = {"trigger", "subject"} | ({"object"} if frame.object_from == "node" else set())
+        missing = needed - ids
+        if missing:
+            raise DocumentError(f"{where}: frame {frame.name!r} lacks {sorted(missing)}")
+        for node in frame.pattern:
+            if _has_bool(node):
+                raise DocumentError(
+                    f"{where}: frame {frame.name!r}: a value read as true/false; quote words "
+                    'such as "on", "off", "yes" and "no"'
+                )
+            role = (node.get("RIGHT_ATTRS") or {}).get("ROLE")
+            if role is not None:
+                try:
+                    roles.lemmas(role)
+                except ValueError as e:
+                    raise DocumentError(f"{where}: frame {frame.name!r}: {e}") from e
+    for surface in frames.surface:
+        for token in surface.tokens:
+            if isinstance(token, str) and token not in _SURFACE_WORDS:
+                raise DocumentError(
+                    f"{where}: surface frame {surface.name!r}: unknown token class {token!r} "
+                    f"(use one of {sorted(_SURFACE_WORDS)} or a Matcher token pattern)"
+                )
+        for side in (surface.subject, surface.object):
+            if side not in ("first", "last"):
+                raise DocumentError(
+                    f"{where}: surface frame {surface.name!r}: subject/object is first or last"
+                )
 
 
 def _cues(findings: FindingsFile) -> list[Cue]:
