@@ -59,6 +59,7 @@ _AGENT_HEADS = frozenset(
 )
 # An acronym's plural written with an apostrophe ("PCSO’S", "LPU's") reads as "PCSOs".
 _ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,})['’][sS]\b")
+_WORDS = re.compile(r"[a-z][a-z-]*")
 _AGENT_WORD = re.compile(r"\bby (?:the )?\w+ (?:" + "|".join(sorted(_AGENT_HEADS)) + r")\b", re.I)
 # Nouns of work that a weak role verb ("runs", "manages", "drives") can take as its object.
 _WORK_HEADS = frozenset(
@@ -155,33 +156,44 @@ class FrameReader:
         return out
 
     @cached_property
-    def prefilter(self) -> re.Pattern[str]:
-        """Any form of a role word: the sentences worth parsing."""
-        tables = ("verbs", "nouns", "tenure_nouns", "held_nouns", "adjectives")
+    def _role_forms(self) -> frozenset[str]:
+        """Every form of a role word that makes a sentence worth parsing."""
+        tables = ("verbs", "tenure_nouns", "adjectives")
         roles = {w for c in tables for w in self.roles.table(c)}
-        forms = [f for f, lemma in self.lemmas.items() if lemma in roles]
-        words = "|".join(sorted((re.escape(f) for f in forms), key=len, reverse=True))
-        return re.compile(rf"(?<![\w-])(?:{words})(?![\w-])", re.IGNORECASE)
+        forms = {f for f, lemma in self.lemmas.items() if lemma in roles}
+        # A role noun names one holder's role in the singular ("X is the lead for Y"); its
+        # plural ("LPU commanders", "managers") rarely does, and is common.
+        return frozenset(forms | set(self.roles.nouns))
+
+    @cached_property
+    def _held_forms(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Held nouns ("portfolio") and the forms of the verbs that hold them."""
+        held = {f for f, lemma in self.lemmas.items() if lemma in self.roles.held_nouns}
+        holding = set(self.roles.holding_verbs)
+        verbs = {f for f, lemma in self.lemmas.items() if lemma in holding}
+        return frozenset(held), frozenset(verbs)
+
+    @cached_property
+    def _post_forms(self) -> frozenset[str]:
+        """Post nouns that name an unnamed holder ("a detective inspector"). Nouns that are
+        also role words ("lead", "chair") do not count: every sentence that wants parsing
+        has one of those."""
+        roles = set(self.roles.nouns)
+        words = {n for n in self.roles.post_nouns if n not in roles or n == "commander"}
+        return frozenset(words | {w + "s" for w in words})
 
     def wants(self, text: str, spans: Sequence[Span]) -> bool:
         """Whether a sentence holds a role word and something that can hold a role."""
-        if not self.prefilter.search(text):
+        words = set(_WORDS.findall(text.lower()))
+        held, holding = self._held_forms
+        if not (words & self._role_forms or (words & held and words & holding)):
             return False
         if any(s.type in HOLDERS for s in spans) or _AGENT_WORD.search(text):
             return True
-        return bool(self._post_word.search(text))
-
-    @cached_property
-    def _post_word(self) -> re.Pattern[str]:
-        """A post noun ("a detective inspector", "each OCU commander"): an unnamed holder.
-        Nouns that are also role words ("lead", "chair") do not count: every sentence that
-        wants parsing has one of those."""
-        roles = set(self.roles.nouns)
-        words = [n for n in self.roles.post_nouns if n not in roles or n == "commander"]
-        nouns = "|".join(sorted((re.escape(n) for n in words), key=len, reverse=True))
-        held = "|".join(sorted((re.escape(n) for n in roles), key=len, reverse=True))
+        if words & self._post_forms:
+            return True
         # "the Chair will lead ...": a role noun with the article names its holder.
-        return re.compile(rf"\b(?:{nouns})s?\b|\bthe\s+(?:{held})\b", re.IGNORECASE)
+        return any(f"the {noun}" in text.lower() for noun in words & set(self.roles.nouns))
 
     @cached_property
     def _matchers(self) -> tuple[dict[str, Any], Any]:
@@ -245,9 +257,7 @@ class _SentenceReader:
         self.lex = reader.lex
         self.doc = doc
         self.item = item
-        # People the statistical NER sees that no rule named (police staff, partners named
-        # without a rank or a listed given name): usable as a frame's holder.
-        self.ner_people = {t.i: ent for ent in doc.ents if ent.label_ == "PERSON" for t in ent}
+        self._ner: dict[int, Any] | None = None
         self.by_token: dict[int, Span] = {}  # every token of an entity -> the entity
         ents = []
         for span in item.spans:
@@ -467,7 +477,7 @@ class _SentenceReader:
             if side == "subject" and first > 0 and self.doc[first - 1].text == "(":
                 return None  # "Supt Youds (WS LPU)": the bracket is an aside
             return span
-        if side == "subject" and token.i in self.ner_people:
+        if side == "subject" and token.tag_ == "NNP" and token.i in self.ner_people:
             person = self._ner_person(self.ner_people[token.i])
             if person is not None:
                 return person
@@ -518,7 +528,7 @@ class _SentenceReader:
                 span = self.by_token.get(child.i)
                 if span is not None and span.type == PERSON:
                     return span
-                if child.i in self.ner_people:
+                if child.tag_ == "NNP" and child.i in self.ner_people:
                     return self._ner_person(self.ner_people[child.i])
         return None
 
@@ -598,6 +608,22 @@ class _SentenceReader:
             # "Developing an advisory group is a piece of work ...": the gerund's object.
             subject = next((c for c in subject.children if c.dep_ == "dobj"), None)
         return subject
+
+    @property
+    def ner_people(self) -> dict[int, Any]:
+        """Token index -> PERSON span the statistical NER finds in the sentence: people no
+        rule named (police staff, partners without a rank or a listed given name). Run only
+        when a frame asks, as it doubles the cost of a parse."""
+        if self._ner is None:
+            self._ner = {}
+            names = [t for t in self.doc if t.tag_ == "NNP" and t.i not in self.by_token]
+            if names:
+                [found] = self.reader.parser.people([self.doc.text])
+                for start, end in found:
+                    ent = self.doc.char_span(start, end, alignment_mode="expand")
+                    if ent is not None:
+                        self._ner.update({t.i: ent for t in ent})
+        return self._ner
 
     def _ner_person(self, ent: Any) -> Span | None:
         """A Person from an NER span that reads as a name ("Tariq Mensah")."""

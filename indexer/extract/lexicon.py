@@ -24,7 +24,7 @@ _NOT_DATE = (
 # A leading number is part of a name ("2030 Roadmap") but a paragraph number is not
 # ("2.1 The Programme").
 TITLE_SPAN = (
-    rf"(?:(?<![\d.])\d{{1,4}}[ ](?={CAP_WORD}))?{CAP_WORD}"
+    rf"(?:(?<![\d./])\d{{1,4}}[ ](?={CAP_WORD}))?{CAP_WORD}"
     rf"(?:[ ](?:{_CONNECTOR}[ ]{_NOT_DATE})?{CAP_WORD}|[ ]\d{{1,4}}\b(?![.,/]\d))*"
 )
 # A lower-case word between a name and its type keyword ("Force ASB steering group"), never

@@ -81,8 +81,14 @@ class NamedFilter:
             return False  # "This is a programme that ..."
         if span.rule in _CONTEXTUAL:
             return True
+        if len(words) == 1 and re.fullmatch(r"[A-Z][A-Z0-9&]+s", words[0]):
+            return False  # "LPUs", "OCGs": a class of units, not one
         if len(words) == 1 and _ACRONYM.match(words[0]):
             return True
+        if re.fullmatch(r"\d{1,3}", words[0]) and re.fullmatch(r"[A-Z][A-Z0-9&]+s", words[-1]):
+            return False  # "10 LPUs": a count of units, not a name
+        if len(words) > 2 and words[0].lower() == "members" and words[1].lower() == "of":
+            return False  # "Members of the Board": people of a body
         if ";" in surface or ("," in surface and span.type == UNIT):
             return False  # a list of names
         low = [w.lower().strip("’'") for w in words]
@@ -91,7 +97,7 @@ class NamedFilter:
         plural = words[-1].endswith("s") or words[-1].endswith("S")
         if " and " in surface and plural and span.type == UNIT:
             return False  # several units ("Dudley and Sandwell LPUs")
-        if len(words) >= 3 and low[0] in _ACTIONS and low[1] == "of":
+        if len(words) >= 3 and low[0] in _ACTIONS and low[1] in ("of", "in", "for", "to"):
             return False  # an action ("Development of a Force Delivery Plan")
         if low[0] in _REFERRING and len(words) <= 2:
             return False  # "The LPU", "Each LPU", "All LPUs": a reference, not a name

@@ -50,6 +50,7 @@ class NameFinder:
         self.lex = lexicon
         self.acronyms = {**lexicon.vocab.acronyms, **acronyms}
         self.post_nouns = frozenset(lexicon.vocab.roles.post_nouns) | {"constable", "officer"}
+        self._work_cache: dict[tuple[int, str, str], bool] = {}
 
     def _span(
         self,
@@ -152,6 +153,25 @@ class NameFinder:
                 continue
             out.append(self._span(start, name, typed, "title_keyword", name, (), acronym))
         return out
+
+    def _used_as_work(self, text: str, name: str, acronym: str) -> bool:
+        """Whether the document writes a defined name as a piece of work: followed by a type
+        word ("the IOM programme", "Integrated Offender Management scheme") or named as led,
+        run or delivered. A defined acronym alone says what it stands for, not what it is."""
+        key = (id(text), name, acronym)
+        if key not in self._work_cache:
+            words = "|".join(
+                sorted((re.escape(w) for w in self.lex.initiative_words), key=len, reverse=True)
+            )
+            forms = f"{re.escape(name)}|{re.escape(acronym)}"
+            rx = re.compile(
+                rf"(?:(?:{forms})(?:['’]s)?\s+(?:{words})\b|\b(?:{forms})\s+(?:is|was|are)\s+"
+                r"(?:being\s+)?(?:led|run|delivered|managed|piloted|launched|rolled out)\b)",
+                re.IGNORECASE,
+            )
+            self._work_cache.clear() if len(self._work_cache) > 10_000 else None
+            self._work_cache[key] = bool(rx.search(text))
+        return self._work_cache[key]
 
     def _keyword_suffix(self, text: str) -> list[Span]:
         out = []
@@ -264,6 +284,8 @@ class NameFinder:
             if typed is None:
                 if not all(w[0].isupper() for w in expansion.split() if len(w) > 3):
                     continue
+                if not self._used_as_work(text, expansion, acronym):
+                    continue  # "Total Recorded Crime (TRC)" names a figure, not a programme
                 typed = Typed(INITIATIVE, expansion, None, 0.5)
             out.append(
                 Span(
