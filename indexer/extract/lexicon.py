@@ -10,7 +10,7 @@ from indexer.extract.model import INITIATIVE, ORGANISATION, THEME, UNIT
 from indexer.extract.vocab import Vocabulary
 
 # A capitalised word, an acronym or a code name ("MIU", "OPS2030", "Ward-Hale", "R&D").
-CAP_WORD = r"(?:[A-Z][A-Za-z0-9’'&\-]*[A-Za-z0-9&]|[A-Z])"
+CAP_WORD = r"(?:[A-Z][A-Za-z0-9’'&\-]*(?:[A-Za-z0-9&]|(?<=s)['’](?= [A-Z]))|[A-Z])"
 # "on" and "at" are left out: they join a name to a place or a day far more often than they
 # sit inside one ("Cambridge University on Birmingham South LPU", "DMM on Tuesdays").
 _CONNECTOR = r"(?:(?:of|for|in|to|from)(?: the)?|and|&|de)"
@@ -144,8 +144,9 @@ class Lexicon:
             return Typed(ORGANISATION, self.org_names[low])
         last, last2 = words[-1].lower(), " ".join(words[-2:]).lower()
         first = words[0]
-        if len(words) >= 3 and (last2 in self.unit_words or last in self.unit_words):
-            return Typed(UNIT, name)  # "Programme Challenger team" is a team
+        if len(words) >= 2 and (last2 in self.unit_words or last in self.unit_words):
+            if len(words) >= 3 or first.rstrip(".") in {p.rstrip(".") for p in self.prefixes}:
+                return Typed(UNIT, name)  # "Programme Challenger team", "Campaign Desk"
         if len(words) >= 2 and first.rstrip(".") in {p.rstrip(".") for p in self.prefixes}:
             prefix = next(p for p in self.prefixes if p.rstrip(".") == first.rstrip("."))
             rest = " ".join(words[1:])

@@ -105,8 +105,11 @@ class NamedFilter:
         if re.fullmatch(r"(?:19|20)\d\d", words[0]) and before and before[-1] in _MONTHS:
             return False  # "April 2014 Strategic Board": a date, then a name
         one_word = len(span.name.split()) == 1 and not _ACRONYM.match(span.name)
+        indefinite = bool(before) and before[-1].lower() in ("a", "an", "any", "another")
+        starts = bool(_SENTENCE_START.search(preceding))
         if span.rule == "keyword_suffix" and one_word and words[-1][0].islower():
-            return False  # "A Trainee scheme": one capitalised word is no name
+            if indefinite or starts:
+                return False  # "A Trainee scheme", "Peer review": a word, not a name
         starts_sentence = bool(_SENTENCE_START.search(preceding))
         evidence = 0
         for i, word in enumerate(words):

@@ -9,6 +9,7 @@ from indexer.extract.headings import heading_initiatives
 from indexer.extract.lexicon import CAP_WORD, TITLE_SPAN, Lexicon, Typed
 from indexer.extract.model import INITIATIVE, ORGANISATION, THEME, Span
 from indexer.extract.text import Sentence
+from indexer.forces import default_forces
 from indexer.glossary import is_short_form, schwartz_hearst
 from indexer.segment import Structure
 
@@ -51,6 +52,11 @@ class NameFinder:
         self.acronyms = {**lexicon.vocab.acronyms, **acronyms}
         self.post_nouns = frozenset(lexicon.vocab.roles.post_nouns) | {"constable", "officer"}
         self._work_cache: dict[tuple[int, str, str], bool] = {}
+        self.force_words = frozenset(
+            form
+            for force in default_forces()
+            for form in (force.name, *force.aliases, *force.acronyms)
+        )
 
     def _span(
         self,
@@ -64,6 +70,7 @@ class NameFinder:
         end: int | None = None,
     ) -> Span:
         attrs = (("qualifier", typed.qualifier),) if typed.qualifier else ()
+        aliases = (*aliases, *self._without_force(typed.name))
         return Span(
             start,
             end if end is not None else start + len(name),
@@ -76,6 +83,14 @@ class NameFinder:
             acronym,
             aliases,
         )
+
+    def _without_force(self, name: str) -> tuple[str, ...]:
+        """The name without a leading force ("WMP Hate Crime Reference Groups"): an alias."""
+        words = name.split()
+        for n in (1, 2, 3):
+            if len(words) > n + 1 and " ".join(words[:n]) in self.force_words:
+                return (" ".join(words[n:]),)
+        return ()
 
     def _acronym_after(self, text: str, end: int, name: str) -> str | None:
         m = _ACRONYM_AFTER.match(text, end)
