@@ -451,9 +451,10 @@ class FakeResult:
     def consume(self) -> Any:
         return SimpleNamespace(query_type=self.query_type)
 
-    def fetch(self, n: int) -> list[Any]:
-        self.fetched = n
-        return [SimpleNamespace(values=lambda row=row: row) for row in self.rows[:n]]
+    def __iter__(self) -> Iterator[Any]:
+        for row in self.rows:  # records stream in: count how many were pulled
+            self.fetched += 1
+            yield SimpleNamespace(values=lambda row=row: row)
 
     def keys(self) -> list[str]:
         return ["x"]
@@ -515,7 +516,7 @@ def test_neo4j_read_runs_in_a_read_transaction_with_timeout_and_row_cap() -> Non
         ("read transaction", 1.5),
         ("run", "MATCH (n) RETURN n"),
     ]
-    assert driver.results[-1].fetched == 5  # the cap plus one, to see truncation
+    assert driver.results[-1].fetched == 5  # the cap plus one, to see truncation: no more
     assert result == QueryResult(["x"], [[0], [1], [2], [3]], truncated=True)
 
 
