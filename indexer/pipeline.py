@@ -35,6 +35,7 @@ from indexer.store import (
 )
 from kg.errors import DocumentError, IndexError_, KgError
 from kg.settings import Settings
+from kg.stats import record_index_run
 from kg.types import AcronymDefinition, Chunk, Document, IndexReport
 
 if TYPE_CHECKING:
@@ -164,6 +165,7 @@ class Indexer:
                 previous.close()
             if self._graph:
                 self._sync_graph(report)
+            record_index_run(self.settings.index_dir, len(report.failed))
             report.timings["total"] = time.perf_counter() - started
             return report
 
