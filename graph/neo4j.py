@@ -137,7 +137,7 @@ class Neo4jStore:
         """RETURN 1 in a READ transaction limited to timeout_s."""
 
         def work(tx: ManagedTransaction) -> None:
-            tx.run("RETURN 1").consume()
+            tx.run("RETURN 1", {}).consume()
 
         self._execute(work, read=True, timeout_s=timeout_s)
 

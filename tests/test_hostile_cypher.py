@@ -65,7 +65,7 @@ HOSTILE = [
     pytest.param(
         "UNWIND range(1, 1000) AS i RETURN i, range(1, 100000) AS xs", None, None, id="huge-rows"
     ),
-    pytest.param("RETURN range(1, 100000) AS xs", 400, "larger than", id="huge-single-row"),
+    pytest.param("RETURN range(1, 30000) AS xs", 400, "larger than", id="huge-single-row"),
 ]
 
 
