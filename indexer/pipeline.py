@@ -171,14 +171,14 @@ class Indexer:
 
     def _sync_graph(self, report: IndexReport) -> None:
         """Load the graph from the current generation; a graph failure keeps the vectors."""
-        from graph.store import open_store
+        from graph.guard import open_guarded_store
         from indexer.graph_step import sync_graph
 
         current = self.directory.current
         if current is None:
             return
         started = time.perf_counter()
-        store = self._store or open_store(self.settings)
+        store = self._store or open_guarded_store(self.settings)
         snapshot = Snapshot(current)
         try:
             report.graph = sync_graph(store, snapshot)

@@ -477,10 +477,10 @@ def _card_text(card: Any) -> str:
 
 
 def _eval_graph(args: argparse.Namespace, settings: Settings) -> None:
-    from graph.store import open_store
+    from graph.guard import open_guarded_store
     from kg.graph_eval import evaluate_graph, format_graph_report
 
-    store = open_store(settings)
+    store = open_guarded_store(settings)
     try:
         result = evaluate_graph(store, args.graph, precision_docs=args.precision_docs)
     finally:
