@@ -189,8 +189,8 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _search(args: argparse.Namespace, settings: Settings) -> int:
+    from api.request import Filters, check_request
     from api.schemas import SearchResponse
-    from api.search import Filters, check_request
 
     filters = Filters(tuple(args.doc), args.date_from, args.date_to)
     try:
@@ -285,8 +285,8 @@ def _as_flags(message: str) -> str:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from api.request import Filters, check_request
     from api.schemas import AskResponse
-    from api.search import Filters, check_request
 
     try:
         question, _ = check_request(settings.search, args.question, None, Filters())

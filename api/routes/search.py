@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import ServicesDep
+from api.request import Filters, check_request
 from api.schemas import Expansion, SearchParams, SearchResponse, SearchResult
-from api.search import Filters, check_request
 
 router = APIRouter(tags=["search"])
 
