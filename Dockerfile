@@ -32,8 +32,10 @@ USER kg
 VOLUME ["/data"]
 EXPOSE 8000
 
-HEALTHCHECK --interval=30s --timeout=5s --start-period=120s \
-    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"
+# Ready: the index is built, the graph store answers a query and the model is loaded.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=120s --retries=30 \
+    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/ready', timeout=4)"
 
-# Index the corpus (incremental: seconds when nothing changed), then serve.
-CMD ["sh", "-c", "kg index --no-progress && exec kg serve"]
+# Index the corpus (incremental: seconds when nothing changed), then serve. Exit code 3 means
+# some files could not be read and the rest were indexed: serve those.
+CMD ["sh", "-c", "kg index --no-progress; code=$?; [ $code -eq 0 ] || [ $code -eq 3 ] || exit $code; exec kg serve"]

@@ -48,6 +48,7 @@ test: lint
 bench: install-test
 	$(PY) bench/bench_index.py
 	$(PY) bench/bench_search.py
+	$(PY) bench/bench_startup.py
 
 clean:
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache

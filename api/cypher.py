@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,10 @@ class CypherService:
         params = dict(params or {})
         if len(params) > _MAX_PARAMS:
             raise InvalidRequest(f"params: at most {_MAX_PARAMS} parameters, got {len(params)}")
-        statement = check_cypher(query, max_chars=self._settings.graph.max_query_chars)
+        graph = self._settings.graph
+        statement = check_cypher(
+            query, max_chars=graph.max_query_chars, max_nesting=graph.max_nesting
+        )
         return self._store.read(statement, params, timeout_ms=timeout_ms, max_rows=max_rows)
 
     def run_named(
@@ -70,4 +74,49 @@ class CypherService:
                 ),
                 {"expected": named.parameters},
             )
+        for key, value in given.items():
+            check_param_type(name, key, named.parameters[key], value)
         return self.run(named.text, given, timeout_ms=timeout_ms, max_rows=max_rows)
+
+
+# The types a named query's header may declare, and what a value of each must be.
+_TYPES: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "string": ("text", lambda v: isinstance(v, str)),
+    "integer": ("a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+    "float": ("a number", lambda v: isinstance(v, int | float) and not isinstance(v, bool)),
+    "boolean": ("true or false", lambda v: isinstance(v, bool)),
+    "list of strings": (
+        "a list of text values",
+        lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    ),
+    "list of integers": (
+        "a list of whole numbers",
+        lambda v: (
+            isinstance(v, list) and all(isinstance(x, int) and not isinstance(x, bool) for x in v)
+        ),
+    ),
+}
+
+
+def declared_type(declaration: str) -> str | None:
+    """The type a header line declares ("string, the id of ..." -> "string"), if known."""
+    head = declaration.split(",", 1)[0].strip().lower()
+    return head if head in _TYPES else None
+
+
+def check_param_type(query: str, name: str, declaration: str, value: Any) -> None:
+    """Refuse a value whose type is not the one the query's header declares."""
+    kind = declared_type(declaration)
+    if kind is None:
+        return
+    accepted, ok = _TYPES[kind]
+    if not ok(value):
+        raise InvalidRequest(
+            f"params.{name} of {query} must be {accepted} ({kind}); got {_shown(value)}",
+            {"parameter": name, "expected": kind, "got": type(value).__name__},
+        )
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."

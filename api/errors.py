@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -21,6 +24,7 @@ from kg.errors import (
     QueryTimeout,
     StoreUnavailable,
 )
+from kg.validation import plain_problem
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +52,19 @@ def status_for(error: KgError) -> int:
     return 500
 
 
-def _validation_message(errors: list[dict[str, Any]]) -> str:
-    parts = []
-    for e in errors:
-        where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "body", "path"))
-        parts.append(f"{where}: {e.get('msg')}" if where else str(e.get("msg")))
-    return "; ".join(parts) or "invalid request"
+# Absolute filesystem paths in a message (socket, log or data folders): never sent to a client.
+_PATH = re.compile(r"(?<![\w.:/])/(?:[\w.@+-]+/)+[\w.@+-]*")
+
+
+def scrub_paths(message: str) -> str:
+    """The message with absolute paths replaced by <path>."""
+    return _PATH.sub("<path>", message)
+
+
+def _validation_message(errors: Sequence[Mapping[str, Any]]) -> tuple[str, list[dict[str, str]]]:
+    problems = [plain_problem(e) for e in errors]
+    detail = [{"parameter": p, "message": m} for p, m in problems]
+    return "; ".join(m for _, m in problems) or "invalid request", detail
 
 
 def install(app: FastAPI) -> None:
@@ -62,16 +73,18 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(KgError)
     async def kg_error(_: Request, exc: KgError) -> JSONResponse:
         status = status_for(exc)
+        message, detail = exc.message, exc.detail
         if status >= 500:
             log.error("%s: %s", exc.code, exc.message)
-        return JSONResponse(error_body(exc.code, exc.message, exc.detail), status_code=status)
+            # Store and index failures may name sockets, logs or folders: not for clients.
+            message = scrub_paths(message)
+            detail = json.loads(scrub_paths(json.dumps(jsonable_encoder(detail))))
+        return JSONResponse(error_body(exc.code, message, detail), status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = jsonable_encoder(exc.errors(), exclude={"url", "ctx", "input"})
-        return JSONResponse(
-            error_body("invalid_request", _validation_message(errors), errors), status_code=422
-        )
+        message, detail = _validation_message(exc.errors())
+        return JSONResponse(error_body("invalid_request", message, detail), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from api.ask import Answer
-from api.search import Hit
-from kg.types import Document
+if TYPE_CHECKING:
+    # Only the builders below use these; the command line imports the response models
+    # without the search engine (FAISS, BM25, the chunker) behind them.
+    from api.ask import Answer
+    from api.search import Hit
+    from kg.types import Document
 
 
 def _stripped_not_blank(value: str) -> str:

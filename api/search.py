@@ -6,7 +6,6 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Literal
 
 import faiss
@@ -14,12 +13,13 @@ import numpy as np
 
 from api.keyword import KeywordIndex
 from api.query import Glossary, Period, default_acronyms, periods
+from api.request import Filters, check_request  # noqa: F401 (re-exported)
 from api.snippets import snippet
 from indexer.chunk import context_header
 from indexer.embed import Encoder
 from indexer.store import IndexDirectory, Snapshot
 from kg.errors import InvalidRequest
-from kg.settings import SearchSettings, Settings
+from kg.settings import Settings
 from kg.text import terms
 from kg.types import Chunk, Document
 
@@ -33,46 +33,6 @@ _EXPANSION_WEIGHT = 0.6
 # A passage from a document dated in the period a query names ("chief constable 2006") gains
 # this much of the fused score's range: a nudge between close candidates, not a filter.
 _PERIOD_BOOST = 0.15
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrict search to some documents and a date range (inclusive)."""
-
-    docs: tuple[str, ...] = ()
-    date_from: date | None = None
-    date_to: date | None = None
-
-    @property
-    def active(self) -> bool:
-        """Whether any filter is set."""
-        return bool(self.docs) or self.date_from is not None or self.date_to is not None
-
-
-def check_request(
-    limits: SearchSettings, query: str, k: int | None, filters: Filters
-) -> tuple[str, int]:
-    """Validate a search request against the configured bounds; return (query, k).
-
-    The one check behind both the API and the CLI, so they refuse the same requests.
-    """
-    query = query.strip()
-    if not query:
-        raise InvalidRequest("q: the query is empty")
-    if len(query) > limits.max_query_chars:
-        raise InvalidRequest(
-            f"q: the query is {len(query)} characters; the limit is {limits.max_query_chars}"
-        )
-    k = limits.default_k if k is None else k
-    if not 1 <= k <= limits.max_k:
-        raise InvalidRequest(f"k: must be between 1 and {limits.max_k}, got {k}")
-    if any(not d.strip() for d in filters.docs):
-        raise InvalidRequest("doc: a document id is empty")
-    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        raise InvalidRequest(
-            f"date_from ({filters.date_from}) is after date_to ({filters.date_to})"
-        )
-    return query, k
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@
 //   $initiativeId: string, the id of the initiative (or objective, unit) the chain starts from
 //   $depth: integer, how many DEPENDS_ON hops to follow, 1 to 5 (a larger depth reads as 5)
 // Returns: direction, depth, id, name, type, path, pathIds (one row per distinct chain; direction "dependency" means the start depends on the row's entity, "dependent" means the row's entity depends on the start; path and pathIds run from the start to that entity)
-// Example: {"initiativeId": "initiative:lantern", "depth": 2}
+// Example: {"initiativeId": "initiative:troubled-family", "depth": 2}
 // A variable-length bound cannot be a parameter (FalkorDB, Neo4j), so 5 is a fixed ceiling;
 // the path is matched either way round and kept when every hop points the same way.
 MATCH p = (start {id: $initiativeId})-[:DEPENDS_ON*1..5]-(other)

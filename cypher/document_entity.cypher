@@ -4,7 +4,7 @@
 //   $docId: string, the document's id
 //   $entityId: string, the entity's id
 // Returns: kind, subject, relation, object, chunkId, start, end, quote, asOf (one row per mention or piece of evidence for a fact, in document order; kind is "mention" for a passage that mentions the entity, with relation MENTIONED_IN and the chunk id as object, or "fact" for a relationship the document gives the entity, either way round)
-// Example: {"docId": "board_report.txt", "entityId": "person:jo-bloggs"}
+// Example: {"docId": "002_bd7793fc1852ee61.txt", "entityId": "person:gooderidge"}
 MATCH (e {id: $entityId})-[r]-(other)
 WHERE r.docId = $docId
 // A fact keeps every evidence in the document in parallel lists; a mention has none.

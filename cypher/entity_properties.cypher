@@ -3,7 +3,7 @@
 // Parameters:
 //   $entityId: string, the entity's id
 // Returns: id, type, name, aliases, surname, givenName, ranks, ranksAsWritten, suffix, owner, frequency, kind, number, docIds (one row, none for an unknown id, a chunk or a document; a property the entity lacks is null)
-// Example: {"entityId": "person:mara-quill"}
+// Example: {"entityId": "person:gooderidge"}
 MATCH (e {id: $entityId})
 WHERE e.name IS NOT NULL AND NOT e:Chunk AND NOT e:Document
 RETURN e.id AS id, labels(e)[0] AS type, e.name AS name, e.aliases AS aliases,

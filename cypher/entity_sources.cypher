@@ -4,7 +4,7 @@
 //   $entityId: string, the entity's id
 //   $limit: integer, the most passages to return
 // Returns: docId, title, date, quote, chunkId, start, end (one row per passage that mentions the entity; date is the document's ISO date or null; start and end are the quote's character offsets in the document)
-// Example: {"entityId": "person:mara-quill", "limit": 20}
+// Example: {"entityId": "person:gooderidge", "limit": 20}
 MATCH (e {id: $entityId})-[m:MENTIONED_IN]->(c:Chunk)-[:FROM_DOCUMENT]->(d:Document)
 RETURN d.id AS docId, d.title AS title, coalesce(m.asOf, d.date) AS date, m.quote AS quote,
        c.id AS chunkId, m.start AS start, m.end AS end

@@ -5,7 +5,7 @@
 //   $relation: string, the relationship type, e.g. "LEADS", "HEADS", "DEPENDS_ON"
 //   $objectId: string, the id of the fact's object (where the relationship ends)
 // Returns: docId, chunkId, start, end, quote, asOf, rule, confidence (one row per piece of evidence, newest document first; start and end are character offsets into the document)
-// Example: {"subjectId": "person:mara-quill", "relation": "LEADS", "objectId": "theme:child-sexual-exploitation"}
+// Example: {"subjectId": "person:gooderidge", "relation": "LEADS", "objectId": "theme:child-sexual-exploitation"}
 // A relationship type cannot be a parameter, so the type is compared, not matched.
 MATCH ({id: $subjectId})-[r]->({id: $objectId})
 WHERE type(r) = $relation

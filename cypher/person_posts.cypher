@@ -3,7 +3,7 @@
 // Parameters:
 //   $personId: string, the person's id
 // Returns: kind, title, postId, asOf, docId, quote (one row per post or rank and source document; kind is "post" from a HOLDS_POST relationship, with its quote, or "rank" from the rank written before the name, without one)
-// Example: {"personId": "person:jo-bloggs"}
+// Example: {"personId": "person:chris-sims"}
 MATCH (p:Person {id: $personId})
 OPTIONAL MATCH (p)-[h:HOLDS_POST]->(post:Post)
 WITH p, collect({kind: 'post', title: post.name, postId: post.id, asOf: h.asOf,

@@ -3,7 +3,7 @@
 // Parameters:
 //   $ownerId: string, the id of the owner (a person, post, unit or organisation)
 // Returns: recommendationId, recommendation, number, owner, docId, asOf, quote (one row per recommendation and source passage; owner is the owner as the document words it, else the owner's name; number is the document's own numbering or null)
-// Example: {"ownerId": "post:acc-local-policing"}
+// Example: {"ownerId": "organisation:west-midlands-police"}
 MATCH (o {id: $ownerId})
 MATCH (rec:Recommendation)-[m:MENTIONED_IN]->(:Chunk)
 // The owner is the one the document names ("a recommendation for <owner> is ...", kept as

@@ -4,7 +4,7 @@
 //   $entityId: string, the id of an entity the recommendations concern or name ("" for none)
 //   $topic: string, words the recommendation's text contains, any case ("" for none)
 // Returns: recommendationId, recommendation, number, owner, docId, asOf, quote (one row per recommendation and source passage; a recommendation matches if it CONCERNS the entity, its passage names the entity or one of its aliases as whole words, or its text contains the topic)
-// Example: {"entityId": "theme:hate-crime", "topic": "hate crime"}
+// Example: {"entityId": "", "topic": "mappa"}
 MATCH (rec:Recommendation)-[m:MENTIONED_IN]->(:Chunk)
 OPTIONAL MATCH (e {id: $entityId})
 // Pad and strip punctuation so that names match as whole words (FalkorDB has no =~).

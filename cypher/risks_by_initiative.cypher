@@ -3,7 +3,7 @@
 // Parameters:
 //   $initiativeId: string, the id of the initiative or unit
 // Returns: riskId, risk, relation, asOf, docId, quote, rule, confidence (one row per risk and source document; relation is HAS_RISK, or CONCERNS for a risk said to concern the initiative)
-// Example: {"initiativeId": "initiative:lantern"}
+// Example: {"initiativeId": "initiative:transforming-rehabilitation"}
 MATCH (i {id: $initiativeId})-[r:HAS_RISK|CONCERNS]-(risk:Risk)
 WHERE (type(r) = 'HAS_RISK' AND startNode(r) = i) OR (type(r) = 'CONCERNS' AND endNode(r) = i)
 RETURN risk.id AS riskId, risk.name AS risk, type(r) AS relation, r.asOf AS asOf,

@@ -3,7 +3,7 @@
 // Parameters:
 //   $unitId: string, the id of the unit (department, team, board, forum, hub)
 // Returns: memberId, member, memberType, relation, asOf, docId, quote (one row per member, relation and source document; relation is HEADS, CHAIRS, LEADS, MEMBER_OF or PART_OF, the last for sub-units and work within the unit; heads and chairs first)
-// Example: {"unitId": "unit:harbour-command-unit"}
+// Example: {"unitId": "unit:hate-crime-scrutiny-panel"}
 MATCH (member)-[r:HEADS|CHAIRS|LEADS|MEMBER_OF|PART_OF]->({id: $unitId})
 RETURN member.id AS memberId, member.name AS member, labels(member)[0] AS memberType,
        type(r) AS relation, r.asOf AS asOf, r.docId AS docId, r.quote AS quote

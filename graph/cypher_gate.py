@@ -41,8 +41,41 @@ ALLOWED_PROCEDURES = frozenset(
 )
 
 
+# Words after which a + or - is a sign (unary), not arithmetic.
+_OPERATOR_WORDS = frozenset(
+    {
+        "RETURN",
+        "WITH",
+        "WHERE",
+        "AND",
+        "OR",
+        "XOR",
+        "NOT",
+        "WHEN",
+        "THEN",
+        "ELSE",
+        "IN",
+        "UNWIND",
+        "CASE",
+        "IS",
+        "SKIP",
+        "LIMIT",
+        "BY",
+        "STARTS",
+        "ENDS",
+        "CONTAINS",
+    }
+)
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_CLOSE = frozenset(_OPEN.values())
+
+
 def check_cypher(
-    query: str, *, max_chars: int, procedures: Iterable[str] = ALLOWED_PROCEDURES
+    query: str,
+    *,
+    max_chars: int,
+    procedures: Iterable[str] = ALLOWED_PROCEDURES,
+    max_nesting: int | None = None,
 ) -> str:
     """Return the single read statement in `query` (trailing semicolon removed) or refuse it.
 
@@ -57,6 +90,8 @@ def check_cypher(
     if not tokens:
         raise QueryRejected("empty query")
     statement, tokens = _single_statement(query, tokens)
+    if max_nesting is not None:
+        _check_nesting(tokens, max_nesting)
     allowed = {p.lower() for p in procedures}
     first = tokens[0]
     if first.kind is Kind.WORD and first.upper in PREFIXES:
@@ -76,6 +111,68 @@ def check_cypher(
         if word == "CALL":
             _check_call(tokens, i, allowed)
     return statement
+
+
+def nesting_depth(tokens: Sequence[Token]) -> tuple[int, int]:
+    """The deepest nesting in a query and the offset where it is reached.
+
+    Brackets, CASE ... END and runs of prefix operators (NOT, a sign) each open a level: the
+    parser recurses once per level, and FalkorDB's takes time exponential in the depth (20
+    nested brackets held it for seconds, 25 for longer than any time limit, outside its query
+    timeout). A run of prefix operators is counted in full, which may overcount NOT chains
+    that are not nested; that errs on the side of refusing.
+    """
+    stack: list[int] = []  # prefix operators pending at each open level
+    prefixes = depth = deepest = 0
+    where = 0
+    previous: Token | None = None
+    for token in tokens:
+        opened = False
+        if (token.kind is Kind.PUNCT and token.text in _OPEN) or (
+            token.kind is Kind.WORD and token.upper == "CASE"
+        ):
+            stack.append(prefixes)
+            depth += 1
+            prefixes = 0
+            opened = True
+        elif (token.kind is Kind.PUNCT and token.text in _CLOSE) or (
+            token.kind is Kind.WORD and token.upper == "END"
+        ):
+            if stack:
+                depth -= 1
+                prefixes = stack.pop()
+        elif _is_prefix_operator(token, previous):
+            prefixes += 1
+            opened = True
+        else:
+            prefixes = 0 if token.kind is not Kind.PUNCT else prefixes
+        level = depth + prefixes + sum(stack)
+        if opened and level > deepest:
+            deepest, where = level, token.start
+        previous = token
+    return deepest, where
+
+
+def _is_prefix_operator(token: Token, previous: Token | None) -> bool:
+    if token.kind is Kind.WORD and token.upper == "NOT":
+        return True
+    if token.kind is not Kind.PUNCT or token.text not in "+-":
+        return False
+    if previous is None:
+        return True
+    if previous.kind is Kind.PUNCT:
+        return previous.text not in _CLOSE
+    return previous.kind is Kind.WORD and previous.upper in _OPERATOR_WORDS
+
+
+def _check_nesting(tokens: Sequence[Token], max_nesting: int) -> None:
+    depth, offset = nesting_depth(tokens)
+    if depth > max_nesting:
+        raise QueryRejected(
+            f"query is nested {depth} levels deep (brackets, CASE, NOT or signs) at offset "
+            f"{offset}; the limit is {max_nesting}: flatten it, e.g. with WITH clauses or lists",
+            {"refused": "nesting", "depth": depth, "max_nesting": max_nesting, "offset": offset},
+        )
 
 
 def _single_statement(query: str, tokens: list[Token]) -> tuple[str, list[Token]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
 import time
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -18,7 +20,7 @@ from falkordb.path import Path
 from graph.falkordb_params import params_header
 from graph.falkordb_server import EmbeddedFalkorDB, ServerOptions, no_retry
 from graph.model import ID_PROPERTY, NODE_LABELS, quote_name
-from graph.store import QueryBounds, QueryResult, batches, check_batch_query
+from graph.store import QueryBounds, QueryResult, batches, check_batch_query, take_rows
 from kg.errors import KgError, QueryRejected, QueryTimeout, StoreUnavailable
 
 if TYPE_CHECKING:
@@ -42,8 +44,10 @@ class FalkorDBStore:
         *,
         batch_size: int = 500,
         server: EmbeddedFalkorDB | None = None,
+        wedged_after_ms: float | None = None,
     ) -> None:
         self._db = db
+        self._wedged_after_ms = wedged_after_ms
         self._name = graph_name
         self._graph = db.select_graph(graph_name)
         self._bounds = bounds
@@ -62,12 +66,9 @@ class FalkorDBStore:
         cap = self._bounds.rows(max_rows)
         timeout = self._bounds.timeout_ms(timeout_ms)
         result = self._run(params_header(params) + query, read_only=True, timeout_ms=timeout)
-        rows = result.result_set
-        return QueryResult(
-            columns=_columns(result),
-            rows=[[to_plain(v) for v in row] for row in rows[:cap]],
-            truncated=len(rows) > cap,
-        )
+        # The server caps the rows it sends (RESULTSET_SIZE); take_rows bounds the conversion.
+        rows, truncated = take_rows(result.result_set, cap, self._bounds.max_result_bytes, to_plain)
+        return QueryResult(columns=_columns(result), rows=rows, truncated=truncated)
 
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> QueryResult:
         """Run a query through GRAPH.QUERY (one atomic query) under the longest time limit."""
@@ -129,11 +130,61 @@ class FalkorDBStore:
             if self.server is not None:
                 self.server.stop()
 
+    def ping(self, timeout_s: float) -> None:
+        """RETURN 1 through GRAPH.RO_QUERY on a fresh connection (the pool's may be busy).
+
+        A server that answers but has a query running longer than wedged_after_ms (past every
+        time limit: the parser and some functions do not check it) also fails the ping.
+        """
+        where = dict(self._db.connection.connection_pool.connection_kwargs)
+        if self.server is not None:
+            where = {"unix_socket_path": str(self.server.socket_path)}
+        elif "path" in where:
+            where = {"unix_socket_path": where["path"]}
+        else:
+            where = {"host": where.get("host", "localhost"), "port": where.get("port", 6379)}
+        client = redis.Redis(
+            **where,
+            socket_timeout=timeout_s,
+            socket_connect_timeout=timeout_s,
+            retry=no_retry(),
+        )
+        try:
+            # An error is an answer too (a graph not created yet, for one).
+            with contextlib.suppress(redis.ResponseError):
+                client.execute_command("GRAPH.RO_QUERY", self._name, "RETURN 1")
+            if self._wedged_after_ms is not None:
+                longest = _longest_running_ms(client)
+                if longest > self._wedged_after_ms:
+                    raise StoreUnavailable(
+                        f"FalkorDB has had a query running for {longest / 1000:.0f} s, "
+                        "past every time limit",
+                        {"running_ms": round(longest)},
+                    )
+        except redis.RedisError as e:
+            raise unreachable(e, f"a ping within {timeout_s:g} s") from e
+        finally:
+            client.close()
+
+    def reset(self) -> None:
+        """Restart the embedded server (killing a wedged one) and drop pooled connections."""
+        if self.server is None:
+            raise StoreUnavailable("FalkorDB is not embedded here, so it cannot be restarted")
+        self.server.restart()
+        # Idle connections only: one a stuck call is reading from gets EOF from the killed
+        # server and fails on its own thread (closing it under the reader is an I/O error).
+        self._db.connection.connection_pool.disconnect(inuse_connections=False)
+
     def _run(self, text: str, *, read_only: bool, timeout_ms: int) -> FalkorResult:
         run = self._graph.ro_query if read_only else self._graph.query
         for attempt in range(2):
             try:
                 return run(text, timeout=timeout_ms)
+            except redis.ConnectionError as e:
+                # A pooled connection to a server that was restarted fails before the query is
+                # sent; a read is safe to send once more on a new connection.
+                if attempt or not read_only or isinstance(e, redis.TimeoutError):
+                    raise unreachable(e) from e
             except SchemaVersionMismatchException as e:
                 # The client refreshed its cached schema before raising; run once more.
                 if attempt:
@@ -144,7 +195,12 @@ class FalkorDBStore:
                     continue
                 raise _query_error(e, timeout_ms) from e
             except redis.RedisError as e:
-                raise StoreUnavailable(f"FalkorDB is not reachable: {e}") from e
+                raise unreachable(e) from e
+            except (OSError, ValueError) as e:
+                # redis-py lets a socket closed under it surface as these.
+                raise StoreUnavailable(
+                    "FalkorDB connection failed", {"error": type(e).__name__}
+                ) from e
         raise StoreUnavailable("graph could not be created")  # pragma: no cover
 
     def _command(self, *args: Any) -> Any:
@@ -153,7 +209,7 @@ class FalkorDBStore:
         except redis.ResponseError as e:
             raise QueryRejected(f"FalkorDB refused {args[0]}: {e}") from e
         except redis.RedisError as e:
-            raise StoreUnavailable(f"FalkorDB is not reachable: {e}") from e
+            raise unreachable(e) from e
 
     def _constraint(self, action: str, label: str) -> None:
         self._command(
@@ -173,7 +229,7 @@ class FalkorDBStore:
         try:
             self._graph.query("RETURN 1")
         except redis.RedisError as e:
-            raise StoreUnavailable(f"FalkorDB is not reachable: {e}") from e
+            raise unreachable(e) from e
 
     def _constraint_states(self) -> dict[str, str]:
         rows = self.read(
@@ -224,6 +280,7 @@ def open_falkordb(settings: Settings) -> FalkorDBStore:
             QueryBounds.from_settings(graph),
             batch_size=graph.batch_size,
             server=server,
+            wedged_after_ms=graph.max_query_timeout_ms + graph.stuck_after_s * 1000,
         )
         store._create_graph()
     except redis.RedisError as e:
@@ -233,6 +290,31 @@ def open_falkordb(settings: Settings) -> FalkorDBStore:
         server.stop()
         raise
     return store
+
+
+def _longest_running_ms(client: redis.Redis) -> float:
+    """The longest execution time among the server's running queries (GRAPH.INFO), in ms."""
+    try:
+        info = client.execute_command("GRAPH.INFO", "RunningQueries")
+    except redis.ResponseError:
+        return 0.0  # a server without GRAPH.INFO: nothing to tell
+    longest = 0.0
+    for section in info[1::2] if isinstance(info, list) else []:
+        for query in section or []:
+            fields = dict(zip(query[::2], query[1::2], strict=False))
+            duration = fields.get(b"Execution duration", fields.get("Execution duration", 0))
+            longest = max(longest, float(duration or 0))
+    return longest
+
+
+def unreachable(e: redis.RedisError, what: str = "in time") -> StoreUnavailable:
+    """StoreUnavailable in plain words; redis-py's own text (with the socket path) goes to detail
+    only as the error class, so no filesystem path reaches a client."""
+    if isinstance(e, redis.TimeoutError):
+        return StoreUnavailable(f"FalkorDB did not answer {what}", {"error": type(e).__name__})
+    return StoreUnavailable(
+        "FalkorDB is not reachable (it is down or restarting)", {"error": type(e).__name__}
+    )
 
 
 def _query_error(e: redis.ResponseError, timeout_ms: int) -> KgError:
@@ -250,7 +332,24 @@ def _query_error(e: redis.ResponseError, timeout_ms: int) -> KgError:
         return QueryRejected("query exceeded its memory limit", {"store": message})
     if "Max pending queries exceeded" in message:
         return StoreUnavailable("FalkorDB is overloaded (too many queued queries)")
-    return QueryRejected(f"the graph store refused the query: {message}", {"store": message})
+    if m := _SYNTAX_ERROR.search(message):
+        line, column, offset = int(m["line"]), int(m["column"]), int(m["offset"])
+        return QueryRejected(
+            f"Cypher syntax error at line {line}, column {column}: {m['what'].strip()}",
+            {"line": line, "column": column, "offset": offset},
+        )
+    if message.startswith("errMsg: "):
+        what = message.removeprefix("errMsg: ").split(" errCtx: ")[0]
+        return QueryRejected(f"Cypher syntax error: {what.strip()}")
+    return QueryRejected(f"the graph store refused the query: {message}")
+
+
+# FalkorDB's parser reports "errMsg: <what> line: L, column: C, offset: O errCtx: <line text>
+# errCtxOffset: N"; we keep what and where, in our own words.
+_SYNTAX_ERROR = re.compile(
+    r"errMsg: (?P<what>.*?) line: (?P<line>\d+), column: (?P<column>\d+), offset: (?P<offset>\d+)",
+    re.DOTALL,
+)
 
 
 def _columns(result: FalkorResult) -> list[str]:

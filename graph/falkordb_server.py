@@ -12,6 +12,7 @@ import atexit
 import contextlib
 import fcntl
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -38,6 +39,7 @@ IMPORT_DIR = "import"
 # sun_path holds 108 bytes on Linux, 104 on macOS; the terminating NUL takes one.
 MAX_SOCKET_PATH = 103
 STOP_TIMEOUT_S = 15.0
+RESTART_TERM_S = 2.0
 
 
 def no_retry() -> Retry:
@@ -128,6 +130,22 @@ class EmbeddedFalkorDB:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+    def restart(self) -> None:
+        """Kill the server of this directory (ours or not: it stopped answering) and start anew.
+
+        SIGTERM first (redis-server flushes its append-only file); a server that does not exit
+        within RESTART_TERM_S, as a wedged or stopped one does not, is killed.
+        """
+        process, self._process = self._process, None
+        if process is not None:
+            atexit.unregister(self.stop)
+            pid: int | None = process.pid
+        else:
+            pid = self._running_pid()
+        if pid is not None:
+            _terminate(pid, process)
+        self.start()
 
     def log_tail(self, lines: int = 20) -> str:
         """The last lines of the server's log, for error messages."""
@@ -248,6 +266,27 @@ class EmbeddedFalkorDB:
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _terminate(pid: int, process: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM, then SIGKILL after RESTART_TERM_S (a stopped process ignores SIGTERM until it
+    continues, and dies on SIGKILL); wait until the process is gone."""
+    for sig, wait_s in ((signal.SIGTERM, RESTART_TERM_S), (signal.SIGKILL, STOP_TIMEOUT_S)):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            if process is not None:
+                if process.poll() is not None:
+                    return
+            else:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    return
+            time.sleep(0.02)
 
 
 def _quote(value: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,11 +19,11 @@ from neo4j.exceptions import (
 from neo4j.graph import Node, Path, Relationship
 
 from graph.model import ID_PROPERTY, NODE_LABELS, quote_name
-from graph.store import QueryBounds, QueryResult, batches, check_batch_query
+from graph.store import QueryBounds, QueryResult, batches, check_batch_query, take_rows
 from kg.errors import KgError, QueryRejected, QueryTimeout, StoreUnavailable
 
 if TYPE_CHECKING:
-    from kg.settings import Settings
+    from kg.settings import GraphSettings, Settings
 
 T = TypeVar("T")
 
@@ -43,11 +44,13 @@ class Neo4jStore:
         bounds: QueryBounds,
         *,
         batch_size: int = 500,
+        connect: Callable[[], neo4j.Driver] | None = None,
     ) -> None:
         self._driver = driver
         self._database = database
         self._bounds = bounds
         self._batch_size = batch_size
+        self._connect = connect
 
     def read(
         self,
@@ -65,10 +68,14 @@ class Neo4jStore:
         def explain(tx: ManagedTransaction) -> str | None:
             return tx.run("EXPLAIN " + query, params).consume().query_type
 
-        def fetch(tx: ManagedTransaction) -> tuple[list[str], list[list[Any]]]:
+        def fetch(tx: ManagedTransaction) -> tuple[list[str], list[list[Any]], bool]:
             result = tx.run(query, params)
-            records = result.fetch(cap + 1)  # one more than the cap tells us it was cut off
-            return list(result.keys()), [[to_plain(v) for v in r.values()] for r in records]
+            # Records stream in; take_rows stops at the cap (one more tells it was cut off) or
+            # at the size budget, so neither bounds the other away.
+            rows, truncated = take_rows(
+                (r.values() for r in result), cap, self._bounds.max_result_bytes, to_plain
+            )
+            return list(result.keys()), rows, truncated
 
         # The READ access mode alone only routes the query; the query type of the plan is the
         # check. Query(text, timeout=...) works only for auto-commit session.run (the driver
@@ -80,8 +87,8 @@ class Neo4jStore:
                 f"only read queries are allowed; Neo4j plans this one as type {query_type!r}",
                 {"query_type": query_type},
             )
-        columns, rows = self._execute(fetch, read=True, timeout_s=timeout_s)
-        return QueryResult(columns=columns, rows=rows[:cap], truncated=len(rows) > cap)
+        columns, rows, truncated = self._execute(fetch, read=True, timeout_s=timeout_s)
+        return QueryResult(columns=columns, rows=rows, truncated=truncated)
 
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> QueryResult:
         """Run one query in a write transaction under the longest time limit."""
@@ -126,6 +133,21 @@ class Neo4jStore:
         """Close the driver."""
         self._driver.close()
 
+    def ping(self, timeout_s: float) -> None:
+        """RETURN 1 in a READ transaction limited to timeout_s."""
+
+        def work(tx: ManagedTransaction) -> None:
+            tx.run("RETURN 1", {}).consume()
+
+        self._execute(work, read=True, timeout_s=timeout_s)
+
+    def reset(self) -> None:
+        """Close the driver (and its pooled connections) and build a new one."""
+        if self._connect is None:
+            raise StoreUnavailable("this Neo4j store was given a driver it cannot rebuild")
+        old, self._driver = self._driver, self._connect()
+        old.close()
+
     def _execute(
         self, work: Callable[[ManagedTransaction], T], *, read: bool, timeout_s: float
     ) -> T:
@@ -149,24 +171,48 @@ class Neo4jStore:
 def open_neo4j(settings: Settings) -> Neo4jStore:
     """Build the driver from settings.graph and check that the server answers."""
     graph = settings.graph
-    if graph.neo4j_password is None:
-        raise StoreUnavailable("KG_GRAPH__NEO4J_PASSWORD is not set (store is neo4j)")
-    driver = GraphDatabase.driver(
-        graph.neo4j_uri,
-        auth=(graph.neo4j_user, graph.neo4j_password.get_secret_value()),
-        max_transaction_retry_time=MAX_RETRY_TIME_S,
-    )
-    try:
-        driver.verify_connectivity()
-    except (Neo4jError, DriverError) as e:
-        driver.close()
-        raise StoreUnavailable(f"cannot reach Neo4j at {graph.neo4j_uri}: {e}") from e
+    auth = credentials(graph)
+
+    def connect() -> neo4j.Driver:
+        driver = GraphDatabase.driver(
+            graph.neo4j_uri,
+            auth=auth,
+            max_transaction_retry_time=MAX_RETRY_TIME_S,
+            connection_timeout=graph.ping_timeout_s,
+        )
+        try:
+            driver.verify_connectivity()
+        except (Neo4jError, DriverError) as e:
+            driver.close()
+            raise StoreUnavailable(f"cannot reach Neo4j at {graph.neo4j_uri}: {e}") from e
+        return driver
+
     return Neo4jStore(
-        driver,
+        connect(),
         graph.neo4j_database,
         QueryBounds.from_settings(graph),
         batch_size=graph.batch_size,
+        connect=connect,
     )
+
+
+def credentials(graph: GraphSettings) -> tuple[str, str]:
+    """User and password: KG_GRAPH__NEO4J_PASSWORD, else the file KG_GRAPH__NEO4J_AUTH_FILE
+    holding "user/password" (the form of NEO4J_AUTH, so one docker secret serves both)."""
+    if graph.neo4j_password is not None:
+        return graph.neo4j_user, graph.neo4j_password.get_secret_value()
+    if graph.neo4j_auth_file is None:
+        raise StoreUnavailable(
+            "neither KG_GRAPH__NEO4J_PASSWORD nor KG_GRAPH__NEO4J_AUTH_FILE is set (store is neo4j)"
+        )
+    try:
+        text = graph.neo4j_auth_file.read_text(encoding="utf-8").strip()
+    except OSError as e:
+        raise StoreUnavailable(f"cannot read KG_GRAPH__NEO4J_AUTH_FILE ({type(e).__name__})") from e
+    user, sep, password = text.partition("/")
+    if not sep or not user or not password:
+        raise StoreUnavailable("KG_GRAPH__NEO4J_AUTH_FILE must hold user/password, as NEO4J_AUTH")
+    return user, password
 
 
 def schema_statements() -> list[str]:
@@ -198,10 +244,24 @@ def _store_error(e: Exception) -> KgError:
             return QueryTimeout("query ran past its time limit and was stopped", {"code": code})
         if "AccessMode" in code:
             return QueryRejected("the READ transaction refused a query that writes")
+        if code.endswith("SyntaxError") and (m := _SYNTAX_WHERE.search(e.message or "")):
+            what = (e.message or "").splitlines()[0][: m.start()].strip()
+            line, column, offset = int(m["line"]), int(m["column"]), int(m["offset"])
+            return QueryRejected(
+                f"Cypher syntax error at line {line}, column {column}: {what}",
+                {"line": line, "column": column, "offset": offset},
+            )
         if isinstance(e, ClientError):
             return QueryRejected(f"Neo4j refused the query: {e.message}", {"code": code})
         return StoreUnavailable(f"Neo4j failed: {e.message}", {"code": code})
     return StoreUnavailable(f"Neo4j driver error: {e}")
+
+
+# Neo4j ends a syntax error's first line with "(line L, column C (offset: O))", then repeats
+# the query with a caret under the place; we keep the words and the place.
+_SYNTAX_WHERE = re.compile(
+    r"\(line (?P<line>\d+), column (?P<column>\d+) \(offset: (?P<offset>\d+)\)\)"
+)
 
 
 def to_plain(value: Any) -> Any:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from kg.errors import InvalidRequest
+from kg.errors import InvalidRequest, QueryRejected
 
 if TYPE_CHECKING:
     from kg.settings import GraphSettings, Settings
@@ -65,6 +65,18 @@ class GraphStore(Protocol):
         """Release connections (and stop an embedded server this process started)."""
         ...
 
+    def ping(self, timeout_s: float) -> None:
+        """One real round trip through the query engine, on a fresh connection.
+
+        Raises StoreUnavailable when the store does not answer within timeout_s.
+        """
+        ...
+
+    def reset(self) -> None:
+        """Recover a store that stopped answering: the embedded FalkorDB is restarted, a Neo4j
+        driver is rebuilt. Raises StoreUnavailable when that fails."""
+        ...
+
 
 @dataclass(frozen=True)
 class QueryBounds:
@@ -74,6 +86,7 @@ class QueryBounds:
     max_timeout_ms: int
     default_rows: int
     max_rows: int
+    max_result_bytes: int = 50_000_000
 
     @classmethod
     def from_settings(cls, graph: GraphSettings) -> QueryBounds:
@@ -83,6 +96,7 @@ class QueryBounds:
             max_timeout_ms=graph.max_query_timeout_ms,
             default_rows=graph.max_rows,
             max_rows=graph.max_rows_limit,
+            max_result_bytes=graph.max_result_bytes,
         )
 
     def timeout_ms(self, requested: int | None) -> int:
@@ -100,6 +114,59 @@ class QueryBounds:
         if requested < 1:
             raise InvalidRequest("max_rows must be at least 1", {"max_rows": requested})
         return min(requested, self.max_rows)
+
+
+def take_rows(
+    rows: Iterable[Sequence[Any]],
+    cap: int,
+    max_bytes: int,
+    convert: Callable[[Any], Any],
+) -> tuple[list[list[Any]], bool]:
+    """Convert rows one at a time until the row cap or the size budget is reached.
+
+    Returns (rows, truncated). Each converted row is measured (its approximate JSON size), so
+    neither the conversion nor the response can grow past max_bytes: the rows before the one
+    that would cross it are kept and marked truncated. A first row larger than the budget is
+    refused (QueryRejected), since no part of it can be returned.
+    """
+    out: list[list[Any]] = []
+    used = 0
+    for row in rows:
+        if len(out) == cap:
+            return out, True
+        plain = [convert(v) for v in row]
+        used += json_size(plain, max_bytes - used + 1)
+        if used > max_bytes:
+            if not out:
+                raise QueryRejected(
+                    f"the first row of the result is larger than the {max_bytes:,} bytes one "
+                    "result may take; return fewer or smaller values",
+                    {"max_result_bytes": max_bytes},
+                )
+            return out, True
+        out.append(plain)
+    return out, False
+
+
+def json_size(value: Any, limit: int) -> int:
+    """The approximate JSON size of a plain value, counted no further than just past limit."""
+    total = 0
+    stack = [value]
+    while stack and total <= limit:
+        v = stack.pop()
+        if isinstance(v, str):
+            total += len(v) + 2
+        elif isinstance(v, Mapping):
+            total += 2
+            for k, item in v.items():
+                total += len(str(k)) + 4
+                stack.append(item)
+        elif isinstance(v, list | tuple):
+            total += 2 + len(v)
+            stack.extend(v)
+        else:
+            total += 8
+    return total
 
 
 def batches(

@@ -94,6 +94,19 @@ class SentenceTransformerEncoder:
         return int(self.model.max_seq_length)
 
     @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory (encoding will not wait for it to load)."""
+        return self._model is not None
+
+    @property
+    def display_name(self) -> str:
+        """The model's name without the folder it was loaded from (no path leaves the service)."""
+        if not self._settings.model:
+            return "all-MiniLM-L6-v2 (bundled)"
+        path = Path(self.name)
+        return path.name if path.is_absolute() or path.exists() else self.name
+
+    @property
     def model(self) -> Any:
         """The loaded SentenceTransformer (loaded on first use, once)."""
         with self._lock:

@@ -35,6 +35,7 @@ from indexer.store import (
 )
 from kg.errors import DocumentError, IndexError_, KgError
 from kg.settings import Settings
+from kg.stats import record_index_run
 from kg.types import AcronymDefinition, Chunk, Document, IndexReport
 
 if TYPE_CHECKING:
@@ -164,19 +165,20 @@ class Indexer:
                 previous.close()
             if self._graph:
                 self._sync_graph(report)
+            record_index_run(self.settings.index_dir, len(report.failed))
             report.timings["total"] = time.perf_counter() - started
             return report
 
     def _sync_graph(self, report: IndexReport) -> None:
         """Load the graph from the current generation; a graph failure keeps the vectors."""
-        from graph.store import open_store
+        from graph.guard import open_guarded_store
         from indexer.graph_step import sync_graph
 
         current = self.directory.current
         if current is None:
             return
         started = time.perf_counter()
-        store = self._store or open_store(self.settings)
+        store = self._store or open_guarded_store(self.settings)
         snapshot = Snapshot(current)
         try:
             report.graph = sync_graph(store, snapshot)

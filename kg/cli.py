@@ -1,6 +1,7 @@
 """`kg`: a thin command-line face on the same services as the API.
 
-Exit codes: 0 success, 1 a runtime error (no index, unreadable input), 2 a usage error.
+Exit codes: 0 success, 1 a runtime error (no index, unreadable input), 2 a usage error,
+3 `kg index` indexed what it could but some files failed.
 """
 
 from __future__ import annotations
@@ -26,13 +27,16 @@ def _date(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError as e:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from e
+        raise argparse.ArgumentTypeError(f"must be a date, YYYY-MM-DD; got {value!r}") from e
 
 
 def _positive(value: str) -> int:
-    n = int(value)
+    try:
+        n = int(value)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"must be a whole number; got {value!r}") from e
     if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+        raise argparse.ArgumentTypeError(f"must be at least 1; got {n}")
     return n
 
 
@@ -64,10 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="date_to", type=_date, help="documents dated on or before")
     p.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default="hybrid")
     p.add_argument("--json", action="store_true", help="print JSON for tools")
+    _server_flags(p)
 
     p = sub.add_parser("ask", help="answer a question with cited facts and passages")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print JSON for tools")
+    _server_flags(p)
 
     p = sub.add_parser("cypher", help="run one read-only Cypher query on the graph")
     p.add_argument("query", nargs="?", help="the Cypher statement (omit with --named)")
@@ -83,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout-ms", type=_positive, default=None, help="time limit")
     p.add_argument("--max-rows", type=_positive, default=None, help="row cap")
     p.add_argument("--json", action="store_true", help='print {"columns", "rows"}')
+
+    p = sub.add_parser("queries", help="list the named queries of cypher/ with examples")
+    p.add_argument("--json", action="store_true", help="print them as GET /queries does")
 
     p = sub.add_parser("entities", help="find entities by name, alias or acronym; show a card")
     p.add_argument(
@@ -116,6 +125,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _server_flags(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "--server",
+        metavar="URL",
+        help="send the request to this running kg server (default KG_API__SERVER_URL, else "
+        "the server kg serve announced in the data directory, if it answers)",
+    )
+    group.add_argument(
+        "--local", action="store_true", help="work alone: load the index and the model here"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `kg` console script."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -133,6 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "ask": _ask,
             "cypher": _cypher,
             "entities": _entities,
+            "queries": _queries,
             "serve": _serve,
             "eval": _eval,
         }
@@ -161,52 +184,93 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
             f"({report.chunks_embedded} embedded) in {report.timings.get('total', 0):.1f}s"
         )
         print(summary if report.changed else f"index up to date: {summary}")
-    return 0
+    # 3: the run went through, but some files are not in the index (listed above).
+    return 3 if report.failed else 0
 
 
 def _search(args: argparse.Namespace, settings: Settings) -> int:
-    from api.deps import Services
-    from api.schemas import Expansion, SearchResponse, SearchResult
-    from api.search import Filters, check_request
+    from api.request import Filters, check_request
+    from api.schemas import SearchResponse
 
     filters = Filters(tuple(args.doc), args.date_from, args.date_to)
     try:
         query, k = check_request(settings.search, args.query, args.k, filters)
     except InvalidRequest as e:
         return _usage_error(_as_flags(e.message))
-    services = Services(settings)
-    hits = services.search.search(query, k, filters, args.mode)
-    expansions = services.search.analyse(query).expansions
+    params = [("q", query), ("k", str(k)), ("mode", args.mode)]
+    params += [("doc", d) for d in args.doc]
+    for name, value in (("date_from", args.date_from), ("date_to", args.date_to)):
+        if value is not None:
+            params.append((name, value.isoformat()))
+    remote = _remote(args, settings, "/search", params)
+    if remote is not None:
+        body = SearchResponse.model_validate(remote)
+    else:
+        body = _local_search(settings, query, k, filters, args.mode)
     if args.json:
-        body = SearchResponse(
-            results=[SearchResult.from_hit(h) for h in hits],
-            query=query,
-            mode=args.mode,
-            expansions=[Expansion(acronym=a, expansion=e) for a, e in expansions],
-        )
         print(body.model_dump_json(indent=2))
         return 0
-    if expansions:
-        print("expanded: " + ", ".join(f"{a} = {e}" for a, e in expansions) + "\n")
-    if not hits:
+    if body.expansions:
+        print(
+            "expanded: " + ", ".join(f"{e.acronym} = {e.expansion}" for e in body.expansions) + "\n"
+        )
+    if not body.results:
         print("no results")
-    for rank, hit in enumerate(hits, start=1):
-        c, d = hit.chunk, hit.document
+    for rank, hit in enumerate(body.results, start=1):
         where = " ".join(
             part
             for part in (
-                f"§ {c.section}" if c.section else "",
-                f"¶{c.paragraph}" if c.paragraph else "",
-                f"p.{c.page}" if c.page else "",
+                f"§ {hit.section}" if hit.section else "",
+                f"¶{hit.paragraph}" if hit.paragraph else "",
+                f"p.{hit.page}" if hit.page else "",
             )
             if part
         )
-        cite = f"{c.doc_id}:{c.start}-{c.end}"
-        print(f"{rank:>2}. [{hit.score:.3f}] {d.title} ({d.date or 'undated'}) {cite}")
+        cite = f"{hit.doc}:{hit.start}-{hit.end}"
+        print(f"{rank:>2}. [{hit.score:.3f}] {hit.title} ({hit.date or 'undated'}) {cite}")
         if where:
             print(f"    {where}")
         print(f"    {_terminal(hit.snippet)}\n")
     return 0
+
+
+def _local_search(settings: Settings, query: str, k: int, filters: Any, mode: Any) -> Any:
+    from api.deps import Services
+    from api.schemas import Expansion, SearchResponse, SearchResult
+
+    services = Services(settings)
+    try:
+        hits = services.search.search(query, k, filters, mode)
+        expansions = services.search.analyse(query).expansions
+    finally:
+        services.close()
+    return SearchResponse(
+        results=[SearchResult.from_hit(h) for h in hits],
+        query=query,
+        mode=mode,
+        expansions=[Expansion(acronym=a, expansion=e) for a, e in expansions],
+    )
+
+
+def _remote(
+    args: argparse.Namespace, settings: Settings, path: str, params: list[tuple[str, str]]
+) -> dict[str, Any] | None:
+    """The body a running server gives for this request, or None to work locally."""
+    from kg.client import find_server, get
+    from kg.errors import StoreUnavailable
+
+    if args.local:
+        return None
+    url, explicit = find_server(settings, args.server)
+    if url is None:
+        return None
+    try:
+        return get(url, path, params)
+    except StoreUnavailable:
+        if explicit:
+            raise
+        log.info("the announced server did not answer; working locally")
+        return None
 
 
 # The API's parameter names as the command line spells them, for shared error messages.
@@ -221,21 +285,20 @@ def _as_flags(message: str) -> str:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from api.deps import Services
+    from api.request import Filters, check_request
     from api.schemas import AskResponse
-    from api.search import Filters, check_request
 
     try:
         question, _ = check_request(settings.search, args.question, None, Filters())
     except InvalidRequest as e:
         return _usage_error(_as_flags(e.message))
-    services = Services(settings)
-    try:
-        answer = services.ask.ask(question)
-    finally:
-        services.close()
+    remote = _remote(args, settings, "/ask", [("q", question)])
+    if remote is not None:
+        answer = AskResponse.model_validate(remote)
+    else:
+        answer = _local_ask(settings, question)
     if args.json:
-        print(AskResponse.from_answer(answer).model_dump_json(indent=2))
+        print(answer.model_dump_json(indent=2))
         return 0
     print(answer.answer)
     if answer.candidates:
@@ -243,18 +306,59 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if answer.facts:
         print("\nEvidence:")
         for f in answer.facts:
-            print(
-                f"  - {f.subject} {f.relation} {f.object} (as of {f.as_of or 'undated'}, {f.doc})"
-            )
+            print(f"  - {f.subject} {f.relation} {f.object} (as of {f.asOf or 'undated'}, {f.doc})")
             print(f"    “{f.quote}”")
     if answer.passages:
         print("\nPassages:")
         for rank, hit in enumerate(answer.passages, start=1):
-            c = hit.chunk
             print(
-                f"  {rank}. {hit.document.title} ({hit.document.date or 'undated'}) "
-                f"{c.doc_id}:{c.start}-{c.end}"
+                f"  {rank}. {hit.title} ({hit.date or 'undated'}) {hit.doc}:{hit.start}-{hit.end}"
             )
+    return 0
+
+
+def _local_ask(settings: Settings, question: str) -> Any:
+    from api.deps import Services
+    from api.schemas import AskResponse
+
+    services = Services(settings)
+    try:
+        return AskResponse.from_answer(services.ask.ask(question))
+    finally:
+        services.close()
+
+
+def _queries(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.named_queries import load_named_queries
+
+    queries = load_named_queries(settings.graph.queries_dir)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "name": q.name,
+                        "summary": q.summary,
+                        "answers": q.answers,
+                        "parameters": q.parameters,
+                        "returns": q.returns,
+                        "example": q.example,
+                    }
+                    for q in queries.values()
+                ],
+                indent=2,
+            )
+        )
+        return 0
+    for q in queries.values():
+        print(f"{q.name}: {q.summary}")
+        for name, declared in q.parameters.items():
+            print(f"    ${name}: {declared}")
+        flags = " ".join(
+            f"--param {k}={json.dumps(v) if not isinstance(v, str) else v}"
+            for k, v in q.example.items()
+        )
+        print(f"    e.g. kg cypher --named {q.name} {flags}".rstrip() + "\n")
     return 0
 
 
@@ -274,12 +378,12 @@ def _terminal(snippet_html: str) -> str:
 
 def _cypher(args: argparse.Namespace, settings: Settings) -> int:
     from api.cypher import CypherService
-    from graph.store import open_store
+    from graph.guard import open_guarded_store
 
     if bool(args.query) == bool(args.named):
         return _usage_error("give either a QUERY or --named NAME")
     params = dict(args.param)
-    store = open_store(settings)
+    store = open_guarded_store(settings)
     try:
         service = CypherService(settings, store, settings.graph.queries_dir)
         bounds = {"timeout_ms": args.timeout_ms, "max_rows": args.max_rows}
@@ -309,6 +413,7 @@ def _entities(args: argparse.Namespace, settings: Settings) -> int:
 
     from api.deps import Services
     from api.routes.entities import EntityCardOut, EntitySearchParams, EntitySearchResponse
+    from kg.validation import plain_problem
 
     if bool(args.query) == bool(args.entity_id):
         return _usage_error("give either a QUERY or --id ID")
@@ -321,9 +426,11 @@ def _entities(args: argparse.Namespace, settings: Settings) -> int:
             params = EntitySearchParams(**{k: v for k, v in given.items() if v is not None})
         except ValidationError as error:
             flags = {"q": "QUERY", "type": "--type", "limit": "--limit"}
-            return _usage_error(
-                "; ".join(f"{flags[str(d['loc'][0])]}: {d['msg']}" for d in error.errors())
-            )
+            messages = []
+            for problem in error.errors():
+                name, message = plain_problem(problem)
+                messages.append(flags.get(name, name) + message.removeprefix(name))
+            return _usage_error("; ".join(messages))
     services = Services(settings)
     try:
         if params is None:
@@ -370,10 +477,10 @@ def _card_text(card: Any) -> str:
 
 
 def _eval_graph(args: argparse.Namespace, settings: Settings) -> None:
-    from graph.store import open_store
+    from graph.guard import open_guarded_store
     from kg.graph_eval import evaluate_graph, format_graph_report
 
-    store = open_store(settings)
+    store = open_guarded_store(settings)
     try:
         result = evaluate_graph(store, args.graph, precision_docs=args.precision_docs)
     finally:
@@ -390,10 +497,23 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from api.app import create_app
+    from kg import logs
+    from kg.client import announced
 
     host = args.host or settings.api.host
     port = args.port or settings.api.port
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    logs.configure(logging.DEBUG if args.verbose else settings.log_level, settings.log_format)
+    with announced(settings, host, port):
+        # uvicorn logs through the root handler (JSON by default); the app writes the access
+        # lines itself, with request id, route, status and duration.
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level=settings.log_level.lower(),
+            log_config=None,
+            access_log=False,
+        )
     return 0
 
 

@@ -83,6 +83,12 @@ class ApiSettings(BaseModel):
 
     host: str = Field("127.0.0.1", description="Address `kg serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `kg serve` binds.")
+    server_url: str = Field(
+        "",
+        description="A running kg server that `kg search` and `kg ask` send their requests to "
+        "(as --server does); empty: the server `kg serve` announced in the data directory, if "
+        "it answers, else the command works alone (loading the model, several seconds).",
+    )
 
 
 class GraphSettings(BaseModel):
@@ -139,6 +145,40 @@ class GraphSettings(BaseModel):
         le=1_000_000,
         description="Longest Cypher text accepted from analysts.",
     )
+    max_nesting: int = Field(
+        default=12,
+        ge=2,
+        le=100,
+        description="Deepest nesting of brackets, CASE and prefix operators (NOT, unary minus) "
+        "an analyst's Cypher may have; FalkorDB's parser takes time exponential in it.",
+    )
+    max_result_bytes: int = Field(
+        default=50_000_000,
+        ge=1_000,
+        description="Approximate JSON size one query's result may take; rows past it are cut "
+        "(truncated), a first row larger than it is refused.",
+    )
+    deadline_grace_ms: int = Field(
+        default=2_000,
+        ge=0,
+        le=60_000,
+        description="Wall-clock slack past a query's time limit for the store to report its own "
+        "timeout; past it the request gets 408 whatever the store does.",
+    )
+    ping_timeout_s: float = Field(
+        default=3.0,
+        gt=0,
+        le=60,
+        description="How long the store may take to answer a health ping before it counts as "
+        "down (the embedded FalkorDB is then restarted, a Neo4j driver rebuilt).",
+    )
+    stuck_after_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="A query still running this long past its deadline means the store is "
+        "wedged: the embedded FalkorDB is restarted, a Neo4j driver rebuilt.",
+    )
     batch_size: int = Field(
         default=500, ge=1, le=100_000, description="Rows per UNWIND batch when loading the graph."
     )
@@ -163,6 +203,11 @@ class GraphSettings(BaseModel):
     neo4j_password: SecretStr | None = Field(
         default=None, description="Neo4j password; required when store is neo4j (no default)."
     )
+    neo4j_auth_file: Path | None = Field(
+        default=None,
+        description="File holding user/password for Neo4j (the NEO4J_AUTH form, e.g. a docker "
+        "secret); used when KG_GRAPH__NEO4J_PASSWORD is not set.",
+    )
     neo4j_database: str = Field(default="neo4j", description="Neo4j database name.")
 
     @model_validator(mode="after")
@@ -185,6 +230,12 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(Path("corpus"), description="Documents `kg index` reads by default.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Logging level."
+    )
+    log_format: Literal["json", "text"] = Field(
+        "json",
+        description="Log lines of `kg serve`: json (one object a line: timestamp, level, logger, "
+        "message, request id; access lines add method, route, status, duration_ms, caller) or "
+        "text. Other commands log text.",
     )
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunk: ChunkSettings = ChunkSettings()

@@ -61,6 +61,48 @@ vehicle checks at the ferry terminal.
 }
 
 
+# Wording of pydantic's own validation messages: none may reach an API error message.
+PYDANTIC_PHRASES = (
+    "Input should",
+    "Field required",
+    "Value error",
+    "Extra inputs are not permitted",
+    "String should have",
+    "should have at least",
+    "should have at most",
+    "Datetimes provided to dates",
+    "unable to parse",
+    "validation error",
+    "JSON decode error",
+    "Assertion failed",
+    "Unable to",
+    "pydantic",
+)
+
+
+def leaked_phrases(message: str) -> list[str]:
+    """The pydantic phrases in an error message (case-insensitive)."""
+    return [p for p in PYDANTIC_PHRASES if p.lower() in message.lower()]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _plain_words_in_every_api_error() -> Iterator[None]:
+    """Every error body any API test receives is built by api.errors.error_body: checked here,
+    so a pydantic phrase in any message fails the test that provoked it."""
+    from api import errors
+
+    build = errors.error_body
+
+    def checked(code: str, message: str, detail: object = None) -> dict[str, object]:
+        leaked = leaked_phrases(message)
+        assert not leaked, f"pydantic wording {leaked} in an API error message: {message!r}"
+        return build(code, message, detail)
+
+    errors.error_body = checked  # type: ignore[assignment]
+    yield
+    errors.error_body = build  # type: ignore[assignment]
+
+
 @pytest.fixture(scope="session")
 def encoder() -> SentenceTransformerEncoder:
     """The real bundled embedding model, loaded once for the whole session."""

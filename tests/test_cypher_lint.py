@@ -145,10 +145,11 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
 
 @pytest.mark.parametrize("name", sorted(QUERIES))
 def test_every_cypher_file_runs_on_the_embedded_store(store: GraphStore, name: str) -> None:
+    # The Examples name things in the bundled corpus; tests/test_named_examples.py requires
+    # rows there. Here: the query runs and returns its documented columns.
     query: NamedQuery = QUERIES[name]
     result = store.read(query.text, query.example)
     assert result.columns == query.returns
-    assert result.rows, f"{name} found nothing in the test graph"
 
 
 def test_documents_query_lists_newest_first(store: GraphStore) -> None:

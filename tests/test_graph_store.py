@@ -451,9 +451,10 @@ class FakeResult:
     def consume(self) -> Any:
         return SimpleNamespace(query_type=self.query_type)
 
-    def fetch(self, n: int) -> list[Any]:
-        self.fetched = n
-        return [SimpleNamespace(values=lambda row=row: row) for row in self.rows[:n]]
+    def __iter__(self) -> Iterator[Any]:
+        for row in self.rows:  # records stream in: count how many were pulled
+            self.fetched += 1
+            yield SimpleNamespace(values=lambda row=row: row)
 
     def keys(self) -> list[str]:
         return ["x"]
@@ -515,7 +516,7 @@ def test_neo4j_read_runs_in_a_read_transaction_with_timeout_and_row_cap() -> Non
         ("read transaction", 1.5),
         ("run", "MATCH (n) RETURN n"),
     ]
-    assert driver.results[-1].fetched == 5  # the cap plus one, to see truncation
+    assert driver.results[-1].fetched == 5  # the cap plus one, to see truncation: no more
     assert result == QueryResult(["x"], [[0], [1], [2], [3]], truncated=True)
 
 
@@ -546,3 +547,48 @@ def test_neo4j_needs_a_password_and_a_reachable_server(tmp_path: Path) -> None:
     )
     with pytest.raises(StoreUnavailable, match="cannot reach Neo4j"):
         open_store(Settings(data_dir=tmp_path, graph=unreachable))
+
+
+def test_neo4j_syntax_errors_say_where_without_the_server_format() -> None:
+    message = (
+        'Invalid input \'RETURN\': expected "(" (line 2, column 1 (offset: 9))\n"RETURN n"\n ^'
+    )
+    error = Neo4jError._hydrate_neo4j(code="Neo.ClientError.Statement.SyntaxError", message=message)
+    with pytest.raises(QueryRejected) as caught:
+        neo4j_store(FakeDriver(error=error)).read("MATCH (n\nRETURN n")
+    assert caught.value.message == (
+        "Cypher syntax error at line 2, column 1: Invalid input 'RETURN': expected \"(\""
+    )
+    assert caught.value.detail == {"line": 2, "column": 1, "offset": 9}
+
+
+def test_neo4j_credentials_come_from_the_auth_file_when_no_password_is_set(
+    tmp_path: Path,
+) -> None:
+    from graph.neo4j import credentials
+
+    secret = tmp_path / "neo4j_auth"
+    secret.write_text("neo4j/s3cret/with-slash\n", encoding="utf-8")
+    assert credentials(GraphSettings(store="neo4j", neo4j_auth_file=secret)) == (
+        "neo4j",
+        "s3cret/with-slash",
+    )
+    secret.write_text("no-slash", encoding="utf-8")
+    with pytest.raises(StoreUnavailable, match="must hold user/password"):
+        credentials(GraphSettings(store="neo4j", neo4j_auth_file=secret))
+    with pytest.raises(StoreUnavailable, match="cannot read") as caught:
+        credentials(GraphSettings(store="neo4j", neo4j_auth_file=tmp_path / "missing"))
+    assert str(tmp_path) not in caught.value.message
+
+
+def test_neo4j_reset_builds_a_new_driver_and_closes_the_old_one() -> None:
+    old, new = FakeDriver(), FakeDriver()
+    closed: list[FakeDriver] = []
+    old.close = lambda: closed.append(old)  # type: ignore[method-assign]
+    store = Neo4jStore(
+        cast(Any, old), "neo4j", QueryBounds(5_000, 20_000, 100, 1_000), connect=lambda: new
+    )
+    store.reset()
+    assert closed == [old]
+    store.ping(1.0)
+    assert new.log == [("read transaction", 1.0), ("run", "RETURN 1")]

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ServicesDep
+from api.request import Filters, check_request
 from api.schemas import MAX_QUERY_CHARS, AskResponse, QueryText
-from api.search import Filters, check_request
 
 router = APIRouter(tags=["ask"])
 

@@ -56,7 +56,7 @@ class EntitySearchParams(BaseModel):
         for known in ENTITY_TYPES:
             if value.strip().lower() == known.lower():
                 return known
-        raise ValueError(f"unknown type {value!r}; expected one of {', '.join(ENTITY_TYPES)}")
+        raise ValueError(f"must be one of {', '.join(ENTITY_TYPES)} (any case); got {value!r}")
 
 
 class NeighbourParams(BaseModel):

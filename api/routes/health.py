@@ -1,9 +1,14 @@
-"""GET /health."""
+"""GET /health, /health/live and /health/ready: none shows a filesystem path or a secret."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
 
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from api import errors
 from api.deps import ServicesDep
 from api.schemas import Health
 from kg.errors import IndexNotFound
@@ -11,19 +16,72 @@ from kg.errors import IndexNotFound
 router = APIRouter(tags=["health"])
 
 
+class Live(BaseModel):
+    """Body of GET /health/live."""
+
+    status: str = "alive"
+
+
+class ReadyChecks(BaseModel):
+    """Each part /health/ready checks, as "ok" or what is wrong in words."""
+
+    index: str = Field(description='The current index generation: "ok" or why not.')
+    graph: str = Field(description='The graph store, by a real round trip: "ok" or why not.')
+    model: str = Field(description='The embedding model: "ok" once loaded, else "loading".')
+
+
+class Ready(BaseModel):
+    """Body of GET /health/ready when ready (a 503 carries the same in error.detail)."""
+
+    status: str = Field(description='"ready", or "not_ready" in a 503.')
+    checks: ReadyChecks
+    warmUp: str = Field(
+        description='Background warm-up: "not started", "running", "done" or "failed".'
+    )
+    generation: str | None = Field(description="The index generation served.")
+
+
 @router.get("/health", response_model=Health)
 def health(services: ServicesDep) -> Health:
     """Whether the service is up and what index it serves."""
+    model = services.encoder.display_name
     try:
         index = services.search.index
     except IndexNotFound:
-        return Health(
-            status="no_index", documents=0, chunks=0, index=None, model=services.encoder.name
-        )
+        return Health(status="no_index", documents=0, chunks=0, index=None, model=model)
     return Health(
         status="ok",
         documents=len(index.documents),
         chunks=len(index.chunks),
         index=index.name,
-        model=services.encoder.name,
+        model=model,
     )
+
+
+@router.get("/health/live", response_model=Live)
+def live() -> Live:
+    """Answers whenever the process runs (it touches nothing else)."""
+    return Live()
+
+
+@router.get(
+    "/health/ready",
+    response_model=Ready,
+    responses={503: {"description": "Not ready: error.detail names the failing parts."}},
+)
+def ready(services: ServicesDep) -> Any:
+    """Ready when the index generation loads, the graph store answers and the model is loaded."""
+    state = services.readiness()
+    body = Ready(
+        status="ready" if state.ready else "not_ready",
+        checks=ReadyChecks(index=state.index, graph=state.graph, model=state.model),
+        warmUp=state.warm_up,
+        generation=state.generation,
+    )
+    if state.ready:
+        return body
+    parts = {"index": "the index", "graph": "the graph store", "model": "the embedding model"}
+    message = "not ready: " + "; ".join(
+        f"{parts[p]} is {getattr(state, p).split(':')[0]}" for p in state.failing
+    )
+    return JSONResponse(errors.error_body("not_ready", message, body.model_dump()), status_code=503)

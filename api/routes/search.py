@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import ServicesDep
+from api.request import Filters, check_request
 from api.schemas import Expansion, SearchParams, SearchResponse, SearchResult
-from api.search import Filters, check_request
 
 router = APIRouter(tags=["search"])
 
@@ -19,11 +19,14 @@ def search(params: Annotated[SearchParams, Query()], services: ServicesDep) -> S
     filters = Filters(tuple(params.doc), params.date_from, params.date_to)
     query, k = check_request(services.settings.search, params.q, params.k, filters)
     service = services.search
-    hits = service.search(query, k, filters, params.mode)
+    mode = params.mode
+    if mode == "hybrid" and services.warm_up_state == "running" and not services.encoder.loaded:
+        mode = "keyword"  # the model is still loading: answer now, and say how
+    hits = service.search(query, k, filters, mode)
     expansions = service.analyse(query).expansions
     return SearchResponse(
         results=[SearchResult.from_hit(h) for h in hits],
         query=query,
-        mode=params.mode,
+        mode=mode,
         expansions=[Expansion(acronym=a, expansion=e) for a, e in expansions],
     )

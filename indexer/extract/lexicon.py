@@ -144,9 +144,10 @@ class Lexicon:
             return Typed(ORGANISATION, self.org_names[low])
         last, last2 = words[-1].lower(), " ".join(words[-2:]).lower()
         first = words[0]
-        if len(words) >= 2 and (last2 in self.unit_words or last in self.unit_words):
-            if len(words) >= 3 or first.rstrip(".") in {p.rstrip(".") for p in self.prefixes}:
-                return Typed(UNIT, name)  # "Programme Challenger team", "Campaign Desk"
+        prefixed = first.rstrip(".") in {p.rstrip(".") for p in self.prefixes}
+        unit_word = last2 in self.unit_words or last in self.unit_words
+        if len(words) >= 2 and unit_word and (len(words) >= 3 or prefixed):
+            return Typed(UNIT, name)  # "Programme Challenger team", "Campaign Desk"
         if len(words) >= 2 and first.rstrip(".") in {p.rstrip(".") for p in self.prefixes}:
             prefix = next(p for p in self.prefixes if p.rstrip(".") == first.rstrip("."))
             rest = " ".join(words[1:])

@@ -107,9 +107,9 @@ class NamedFilter:
         one_word = len(span.name.split()) == 1 and not _ACRONYM.match(span.name)
         indefinite = bool(before) and before[-1].lower() in ("a", "an", "any", "another")
         starts = bool(_SENTENCE_START.search(preceding))
-        if span.rule == "keyword_suffix" and one_word and words[-1][0].islower():
-            if indefinite or starts:
-                return False  # "A Trainee scheme", "Peer review": a word, not a name
+        lower_type = words[-1][0].islower()
+        if span.rule == "keyword_suffix" and one_word and lower_type and (indefinite or starts):
+            return False  # "A Trainee scheme", "Peer review": a word, not a name
         starts_sentence = bool(_SENTENCE_START.search(preceding))
         evidence = 0
         for i, word in enumerate(words):
