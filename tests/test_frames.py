@@ -212,6 +212,20 @@ CASES: list[tuple[str, str, str, str, str]] = [
         "policing and crime portfolio",
     ),
     (
+        "surface_apposition",
+        "The manual is being reviewed by Supt Arlo Penrose the Force's Silver Lead for hate crime.",
+        "Arlo Penrose",
+        "LEADS",
+        "hate crime",
+    ),
+    (
+        "as_role",
+        "Chief Superintendent Ivo Dancer took over as chair of the Harbour Safety Board in March.",
+        "Ivo Dancer",
+        "CHAIRS",
+        "Harbour Safety Board",
+    ),
+    (
         "shared_subject_active",
         "Superintendent Mara Quill joined in May and now chairs the Estuary Partnership Forum.",
         "Mara Quill",

@@ -1,9 +1,10 @@
-"""The graph of tests/papers/: eight papers in layouts and from forces the rules were not
-written from (minutes with attendance tables, panels, inspection reports, delivery plans, a
-saved web page), scored against their gold file with kg.graph_eval's matching rules.
+"""The graphs of tests/papers/ and tests/papers2/: fourteen papers in layouts and from forces
+the rules were not written from (minutes with attendance tables and lists, panels, inspection
+reports, delivery plans, a saved web page, markdown and HTML), each set written blind to the
+rules and scored against its gold file with kg.graph_eval's matching rules.
 
-The floors are below the figures measured when the papers were written (see the README), so
-the test fails on a real regression, not on noise.
+The floors are below the figures measured (see the README), so the test fails on a real
+regression, not on noise.
 """
 
 from __future__ import annotations
@@ -20,17 +21,19 @@ from kg.graph_eval import default_precision_docs, load_gold, score_graph, system
 from kg.types import Chunk
 
 PAPERS = Path(__file__).parent / "papers"
+SETS = [PAPERS, Path(__file__).parent / "papers2"]
 
 
-@pytest.fixture(scope="module")
-def scores() -> dict:  # type: ignore[type-arg]
+@pytest.fixture(scope="module", params=SETS, ids=lambda p: p.name)
+def scores(request: pytest.FixtureRequest) -> dict:  # type: ignore[type-arg]
+    folder = request.param
     items = []
-    for path, doc_id in load.discover([PAPERS]):
+    for path, doc_id in load.discover([folder]):
         document = load.load_document(path, doc_id)
         view = clean(document.text)
         whole = Chunk(f"{doc_id}-0", doc_id, 0, 0, len(document.text), view.text)
         items.append((document, view, segment(view.text), [whole]))
-    gold = load_gold(PAPERS / "gold_graph.json")
+    gold = load_gold(folder / "gold_graph.json")
     return score_graph(system_from_data(build_graph(items)), gold, default_precision_docs(gold))
 
 
@@ -46,10 +49,10 @@ def test_people_on_unseen_layouts(scores: dict) -> None:  # type: ignore[type-ar
 
 def test_lead_head_chair_facts_on_unseen_layouts(scores: dict) -> None:  # type: ignore[type-arg]
     roles = scores["relations"]["LEADS+HEADS+CHAIRS"]
-    assert roles["recall"] >= 0.72, scores["missed"]
+    assert roles["recall"] >= 0.75, scores["missed"]
     assert roles["precision"] >= 0.85
 
 
 def test_posts_from_attendance_lists(scores: dict) -> None:  # type: ignore[type-arg]
     posts = scores["relations"]["HOLDS_POST"]
-    assert posts["recall"] >= 0.7 and posts["precision"] >= 0.85
+    assert posts["recall"] >= 0.7 and posts["precision"] >= 0.72

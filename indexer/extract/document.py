@@ -434,9 +434,9 @@ def _recent(
     def recent(word: str) -> Span | None:
         hi = bisect.bisect_left(starts, before)
         for span in reversed(spans[max(0, hi - 400) : hi]):
-            last = span.name.split()[-1].lower() if span.name.split() else ""
-            if span.type in HEADS_TYPES and last.rstrip("s") == word.rstrip("s"):
-                return span
+            words = [w.lower().rstrip("s") for w in f"{span.text} {span.name}".split()]
+            if span.type in HEADS_TYPES and word.rstrip("s") in (words[:1] + words[-1:]):
+                return span  # "the project": Project Ceibwr; "the board": the Harbour Board
         return None
 
     return recent

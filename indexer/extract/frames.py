@@ -1,14 +1,16 @@
 """Role facts (LEADS, HEADS, CHAIRS) from syntactic frames over spaCy parses.
 
 A sentence is read when it holds a word of the role lexicon (roles.yaml). Its entities are
-merged into single tokens and it is parsed (indexer.extract.parse); the dependency frames of
+mapped onto the tokens of its parse (indexer.extract.parse); the dependency frames of
 frames.yaml are matched, and each match names a trigger (the role word), a subject (the
 holder) and an object. Coordination on either side gives one fact per conjunct. Arguments
 that are not recognised entities become noun phrases: an object such as "a review of cycle
 patrol" becomes an Objective; a subject must name an agent (a person, post, unit or
-organisation). Relative pronouns read through to their antecedent ("the board, which X
-chairs"), and a pronoun or a bare "the board" to the thing the previous sentences named.
-Where no dependency frame reads a sentence, the surface frames (token sequences) may.
+organisation), or is an unnamed post ("a detective inspector"). Relative pronouns read
+through to their antecedent ("the board, which X chairs"), "he"/"she" to the person named
+before, "it"/"this" to what the previous sentences named, and "the board" to the latest
+board named before. A role word no dependency frame read may be read by a surface frame
+(a token sequence).
 """
 
 from __future__ import annotations
@@ -234,6 +236,8 @@ class FrameReader:
             return {"ENT_TYPE": {"IN": [f"KG_{t}" for t in HOLDERS]}, "OP": "+"}
         if token == "NAMED":
             return {"ENT_TYPE": {"IN": [f"KG_{t}" for t in NAMED]}, "OP": "+"}
+        if token == "NOUN":
+            return {"LEMMA": {"IN": list(self.roles.nouns)}}
         if token == "VERB":
             strong = [w for w, e in self.roles.verbs.items() if e.confidence >= _SURFACE_VERB]
             return {"LEMMA": {"IN": strong}}
@@ -322,6 +326,19 @@ class _SentenceReader:
                     out += self._facts(name, verbs[0], earlier, obj, seen)
         return out + self.extra
 
+    def _body_before(self, i: int) -> Any | None:
+        """The nearest noun before token i (a dozen tokens at most) that names a body."""
+        for j in range(i, max(-1, i - 15), -1):
+            t = self.doc[j]
+            if t.text in (";", ":"):
+                break
+            span = self.by_token.get(j)
+            if span is not None and span.type in (UNIT, ORGANISATION):
+                return t
+            if span is None and t.tag_.startswith("NN") and t.lemma_ in self.lex.unit_words:
+                return t
+        return None
+
     def _coordinated_before(self, token: Any) -> list[Any]:
         """People listed before `token` ("A, Post, and B co-chair"), right to left."""
         out: list[Any] = []
@@ -366,6 +383,10 @@ class _SentenceReader:
         lemma = trigger.lemma_
         for table in ("verbs", "nouns", "tenure_nouns", "held_nouns", "adjectives"):
             entry = roles.table(table).get(lemma)
+            if entry is not None and entry.needs:
+                modifiers = {c.lower_ for c in trigger.lefts}
+                if not modifiers & set(entry.needs):
+                    continue  # "an officer": no role without "responsible", "lead" ...
             if entry is not None:
                 return entry
         return None
@@ -382,7 +403,12 @@ class _SentenceReader:
         entry = self._role(trigger)
         if entry is None or self._negated(trigger):
             return []
-        if obj is not None and obj.i not in self.by_token and trigger.dep_ == "acl":
+        held = self.by_token.get(obj.i) if obj is not None else None
+        if (
+            obj is not None
+            and trigger.dep_ == "acl"
+            and (held is None or held.type in (PERSON, POST))
+        ):
             # "reports to the Force Delivery Board, chaired by the DCC": a reduced relative
             # after a comma describes the name just before it, whatever the parse says.
             before = trigger.i - 1
@@ -390,6 +416,12 @@ class _SentenceReader:
                 before -= 1
             if before >= 0 and before in self.by_token and self.by_token[before].type in NAMED:
                 obj = self.doc[before]
+            elif entry.relation == "CHAIRS" and before >= 0 and self.doc[before + 1].text == ",":
+                # "a monthly Board made up of managers and their equivalents, chaired by X":
+                # what is chaired is the body the clause began with.
+                body = self._body_before(before)
+                if body is not None:
+                    obj = body
         out = []
         # A weak role verb ("runs", "manages", "drives") must take a thing of work or a name;
         # a role noun or adjective has its frame to say what is held.
@@ -446,10 +478,7 @@ class _SentenceReader:
         # A list of entities gives one fact each; a list inside a phrase stays in the phrase
         # ("a review of the findings and strategy").
         conjuncts = [
-            t
-            for t in token.conjuncts
-            if t.i in self.by_token
-            and "(" not in self.doc[min(t.i, token.i) : max(t.i, token.i)].text
+            t for t in token.conjuncts if t.i in self.by_token and self._plain_list(token, t)
         ]
         for t in [token, *conjuncts]:
             span = self._argument(t, side, entry)
@@ -517,6 +546,12 @@ class _SentenceReader:
                 return self._argument(named, side, entry, depth + 1)
         return self._phrase(token, side, entry)
 
+    def _plain_list(self, a: Any, b: Any) -> bool:
+        """Whether two coordinated tokens are items of one list: no bracket and no verb of
+        their own between them ("X is chair, and Y and Z act as vice chairs" is two lists)."""
+        between = self.doc[min(a.i, b.i) + 1 : max(a.i, b.i)]
+        return not any(t.text == "(" or t.tag_.startswith(("VB", "MD")) for t in between)
+
     def _appositive_person(self, token: Any) -> Span | None:
         """A person set beside a role noun by commas: "the Silver lead (for Y), Supt Price"."""
         near = [token]
@@ -546,6 +581,8 @@ class _SentenceReader:
         of crime", "the Chair") as a Post: never a Person."""
         if head.lemma_ not in self._post_nouns and not self._rank_phrase(head):
             return None
+        if head.tag_ in ("NNS", "NNPS"):
+            return None  # "senior officers", "LPU commanders": a class of people, no holder
         keep = self._np(head)
         lo, hi = min(keep), max(keep)
         det = next((c for c in head.lefts if c.dep_ == "det"), None)
@@ -663,6 +700,8 @@ class _SentenceReader:
         """The tokens of a noun phrase: left modifiers, the head, and an "of" phrase."""
         keep = {head.i}
         for child in head.lefts:
+            if child.tag_.startswith("VB") and any(True for _ in child.children):
+                continue  # a participle with its own clause ("OSD has coordinated HMIC ...")
             if child.dep_ in _NP_LEFT and not child.tag_.startswith("PRP"):
                 keep |= {t.i for t in child.subtree}
         for child in head.rights:

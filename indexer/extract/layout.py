@@ -104,6 +104,25 @@ class LayoutReader:
         self._role_tables(out, lines)
         self._labels(out, lines)
         self._authors(out, lines)
+        self._holder_lists(out, lines)
+        meeting_inline = None
+        for index, (lo, _hi, line) in enumerate(lines):
+            inline = self._inline(line)
+            if inline is None:
+                continue
+            kind, rest, offset = inline
+            if meeting_inline is None:
+                meeting_inline = self._meeting(lines, index)
+                if meeting_inline is not None:
+                    out.spans.append(meeting_inline)
+            for m in re.finditer(r"[^,;]+", rest):
+                item = m.group().strip().rstrip(".")
+                item = re.sub(r"^(?:and|&)\s+", "", item)
+                for part in re.split(r"\s+and\s+(?=(?:[A-Z][a-z]*\.?\s)?[A-Z])", item):
+                    start = lo + offset + m.start() + m.group().find(part)
+                    self._entry(
+                        out, start, start + len(part), part, kind == "absent", meeting_inline
+                    )
         blocks = self._blocks(lines)
         if not blocks:
             return out
@@ -130,38 +149,50 @@ class LayoutReader:
             if header is None:
                 header = [c.lower() for c in cells]
                 continue
-            lead_col = next((i for i, c in enumerate(header) if c in roles and i > 0), None)
-            if lead_col is None or lead_col >= len(cells) or not cells[0] or not cells[lead_col]:
-                continue
-            item = re.sub(r"^\d{1,3}[.)]?\s+", "", cells[0]).strip()
-            holder_text = cells[lead_col]
-            holder = self._holder(line, lo, holder_text)
-            if holder is None or len(item.split()) < 2:
-                continue
-            start = lo + line.find(item)
-            attrs = [("kind", "objective"), ("owner", holder_text)]
-            freq_col = next((i for i, c in enumerate(header) if c in freqs), None)
-            if freq_col is not None and freq_col < len(cells) and cells[freq_col]:
-                attrs.append(("frequency", cells[freq_col]))
-            typed = self.lex.classify(item)
-            type_ = (
-                typed.type if typed is not None and typed.type not in (PERSON, POST) else OBJECTIVE
-            )
-            obj = Span(
-                start,
-                start + len(item),
-                type_,
-                item,
-                item,
-                "layout_role_table",
-                0.85,
-                tuple(sorted(attrs)),
-            )
-            relation = "CHAIRS" if header[lead_col].startswith("chair") else "LEADS"
-            if relation == "CHAIRS" and type_ not in (UNIT, ORGANISATION):
-                continue
-            out.spans += [holder, obj]
-            out.facts.append(LayoutFact(holder, relation, obj, (lo, hi), "layout_role_table"))
+            for lead_col in [i for i, c in enumerate(header) if c in roles and i > 0]:
+                self._role_row(out, lo, hi, line, header, cells, lead_col, freqs)
+
+    def _role_row(
+        self,
+        out: Layout,
+        lo: int,
+        hi: int,
+        line: str,
+        header: list[str],
+        cells: list[str],
+        lead_col: int,
+        freqs: set[str],
+    ) -> None:
+        """One row of a role table: the post or person of `lead_col` leads the first cell."""
+        if lead_col >= len(cells) or not cells[0] or not cells[lead_col]:
+            return
+        item = re.sub(r"^\d{1,3}[.)]?\s+", "", cells[0]).strip()
+        holder_text = cells[lead_col]
+        holder = self._holder(line, lo, holder_text)
+        if holder is None or len(item.split()) < 2:
+            return
+        start = lo + line.find(item)
+        attrs = [("kind", "objective"), ("owner", holder_text)]
+        freq_col = next((i for i, c in enumerate(header) if c in freqs), None)
+        if freq_col is not None and freq_col < len(cells) and cells[freq_col]:
+            attrs.append(("frequency", cells[freq_col]))
+        typed = self.lex.classify(item)
+        type_ = typed.type if typed is not None and typed.type not in (PERSON, POST) else OBJECTIVE
+        obj = Span(
+            start,
+            start + len(item),
+            type_,
+            item,
+            item,
+            "layout_role_table",
+            0.85,
+            tuple(sorted(attrs)),
+        )
+        relation = "CHAIRS" if header[lead_col].startswith("chair") else "LEADS"
+        if relation == "CHAIRS" and type_ not in (UNIT, ORGANISATION):
+            return
+        out.spans += [holder, obj]
+        out.facts.append(LayoutFact(holder, relation, obj, (lo, hi), "layout_role_table"))
 
     def _labels(self, out: Layout, lines: Sequence[tuple[int, int, str]]) -> None:
         for lo, hi, line in lines:
@@ -246,12 +277,80 @@ class LayoutReader:
             rf"(?:\s*,\s*(?P<topic>[^:\n]{{2,80}}?))?\s*:\s+(?P<holder>\S.{{2,80}})$"
         )
 
-    def _holder(self, line: str, lo: int, text: str) -> Span | None:
-        """A person (ranked, or a name of two to four words) or else a post, from a cell."""
+    def _holder(self, line: str, lo: int, text: str, *, strict: bool = False) -> Span | None:
+        """A person (ranked, or a name of two to four words) or else a post, from a cell.
+        `strict`: the post must be one the recognisers know (a rank or a post title), not
+        any text, for layouts that say less about their cells."""
         person = self._person(line, lo, text)
         if person is not None and person.attrs:
             return person
+        if strict:
+            known = [s for s in self.people.find(text) if s.start == 0]
+            if not known:
+                return None
+            text = text[: max(s.end for s in known)]
         return self._post(line, lo, text)
+
+    def _inline(self, line: str) -> tuple[str, str, int] | None:
+        """ "Present: Cllr A. Brown (Chairman), Mr C. Davies and Supt G. Hill." on one line."""
+        m = re.match(r"^\s*(?P<head>[A-Za-z][A-Za-z ]{2,40}?)\s*:\s*(?P<rest>\S.*)$", line)
+        if m is None:
+            return None
+        kind = self._heading(m.group("head"))
+        if kind is None or ("," not in m.group("rest") and " and " not in m.group("rest")):
+            return None
+        return kind, m.group("rest"), m.start("rest")
+
+    def _holder_lists(self, out: Layout, lines: Sequence[tuple[int, int, str]]) -> None:
+        """ "Violence against women and girls – T/ACC Sian Lewis" lines under a heading that
+        names roles ("Portfolio holders", "Leads", "Responsibilities")."""
+        role_heading = False
+        for lo, hi, line in lines:
+            text = line.strip()
+            if not text:
+                continue
+            if not _BULLET.match(line) and not _DASH.search(text) and len(text.split()) <= 8:
+                words = set(re.findall(r"[a-z]+", text.lower()))
+                role_heading = bool(words & self._holder_words)
+                continue
+            if not role_heading:
+                continue
+            body = _BULLET.sub("", line).strip()
+            dash = _DASH.search(body)
+            if dash is None:
+                continue
+            topic, holder_text = body[: dash.start()].strip(), body[dash.end() :].strip()
+            offset = line.find(body)
+            holder = self._holder(line, lo, holder_text, strict=True)
+            if holder is None or not topic or len(topic.split()) > 10:
+                continue
+            if self._person(line, lo, topic) is not None:
+                continue  # "Name – Post": an attendance entry, not a role
+            start = lo + offset
+            obj = self._topic(start, topic)
+            out.spans += [holder, obj]
+            out.facts.append(LayoutFact(holder, "LEADS", obj, (lo, hi), "layout_holder_list"))
+
+    @cached_property
+    def _holder_words(self) -> frozenset[str]:
+        nouns = set(self.lex.vocab.roles.nouns)
+        return frozenset(
+            nouns
+            | {w + "s" for w in nouns}
+            | {"portfolio", "portfolios", "holders", "responsibilities"}
+        )
+
+    def _topic(self, start: int, topic: str) -> Span:
+        """What a layout says is led: a theme, a named thing or a piece of work."""
+        theme = self.lex.theme_names.get(topic.lower())
+        if theme:
+            return Span(start, start + len(topic), THEME, topic, theme, "layout_topic", 0.85)
+        typed = self.lex.classify(topic)
+        if typed is not None and typed.type not in (PERSON, POST):
+            return Span(
+                start, start + len(topic), typed.type, topic, typed.name, "layout_topic", 0.85
+            )
+        return Span(start, start + len(topic), OBJECTIVE, topic, topic, "layout_topic", 0.85)
 
     def _heading(self, line: str) -> str | None:
         bare = re.sub(r"^#+\s*|[*_]", "", line).strip().rstrip(":").strip().lower()
@@ -347,6 +446,10 @@ class LayoutReader:
         if role is not None and role.strip().lower().rstrip(".") in self.chair_marks:
             chair, role = True, None
         if role is not None:
+            marked = re.search(r"\s*\(([^()]+)\)\s*$", role)
+            if marked and marked.group(1).strip().lower() in self.chair_marks:
+                chair, role = True, role[: marked.start()]  # "Assistant Chief Constable (Chair)"
+        if role is not None:
             role_mark = re.match(r"^\s*\(?(?P<m>[^,()]+)\)?\s*,\s*", role)
             if role_mark and role_mark.group("m").strip().lower() in self.chair_marks:
                 chair, role = True, role[role_mark.end() :]
@@ -368,6 +471,11 @@ class LayoutReader:
                 if head is not None:
                     out.spans.append(head)
                     out.facts.append(LayoutFact(person, "HEADS", head, (lo, hi), "layout_head_of"))
+                led = re.match(r"^(?P<x>[A-Z][\w'’&, -]+?)\s+Lead$", post.text)
+                if led is not None and len(led.group("x").split()) <= 6:
+                    obj = self._topic(post.start, led.group("x"))
+                    out.spans.append(obj)
+                    out.facts.append(LayoutFact(person, "LEADS", obj, (lo, hi), "layout_post_lead"))
         if chair and not absent and meeting is not None:
             out.facts.append(LayoutFact(person, "CHAIRS", meeting, (lo, hi), "layout_chair_mark"))
 
@@ -392,6 +500,21 @@ class LayoutReader:
         title = None
         while words and words[0].rstrip(".") in self.titles:
             title = words.pop(0)
+        if words and re.fullmatch(r"[A-Z]\.", words[0]) and len(words) >= 2 and title:
+            words = words[1:]  # "Cllr J. Pickering": an initial, then the surname
+            if len(words) == 1 and re.fullmatch(NAME_WORD, words[0]):
+                start = lo + offset + bare.find(words[0])
+                attrs1 = (("rank", title), ("rankName", title.rstrip(".")), ("surname", words[0]))
+                return Span(
+                    start,
+                    start + len(words[0]),
+                    PERSON,
+                    words[0],
+                    words[0],
+                    "layout_attendee",
+                    0.85,
+                    tuple(sorted(attrs1)),
+                )
         if not 2 <= len(words) <= 4 or not all(re.fullmatch(NAME_WORD, w) for w in words):
             return None
         given, surname = words[0], words[-1]

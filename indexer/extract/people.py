@@ -45,7 +45,8 @@ class PeopleFinder:
         return re.compile(
             # A dot may close a short abbreviation ("Supt.", "Insp."), never a full or
             # all-capitals form: "the DCC. Specific Reference is made ..." ends a sentence.
-            rf"(?<![\w/])(?P<rank>{self._rank_forms})(?P<dot>\.)?(?P<comma>,)?"
+            # "T/ACC", "A/Supt": a temporary or acting rank reads as the rank.
+            rf"(?<![\w/])(?:[TA]/)?(?P<rank>{self._rank_forms})(?P<dot>\.)?(?P<comma>,)?"
             rf"[ \t]+(?P<n1>{NAME_WORD})"
             rf"(?:[ \t]+(?P<n2>{NAME_WORD}))?(?:[ \t]+(?P<suffix>{suffixes})\b)?" + _NAME_END
         )
@@ -66,7 +67,7 @@ class PeopleFinder:
         )
         forms = "|".join(re.escape(f) for f in post_forms)
         return re.compile(
-            rf"(?<![\w/])(?P<rank>{forms})\b"
+            rf"(?<![\w/])(?:[TA]/)?(?P<rank>{forms})\b"
             rf"(?:[ \t]+(?P<q>{TITLE_SPAN})|[ \t]*\((?P<pq>[a-z][a-z ]{{2,30}})\))?"
         )
 

@@ -115,6 +115,7 @@ class RoleWord(BaseModel):
     confidence: float = Field(0.8, ge=0.0, le=1.0)
     object_prefix: str = ""
     holders: list[str] = ["Person", "Post", "Unit", "Organisation"]
+    needs: list[str] = []  # modifiers without which the word names no role
 
     @field_validator("relation")
     @classmethod
@@ -326,7 +327,7 @@ def _has_bool(value: Any) -> bool:
     return False
 
 
-_SURFACE_WORDS = frozenset({"AGENT", "NAMED", "VERB", "BE"})
+_SURFACE_WORDS = frozenset({"AGENT", "NAMED", "VERB", "NOUN", "BE"})
 
 
 def _check_frames(where: str, frames: FramesFile, roles: RolesFile) -> None:
