@@ -12,7 +12,6 @@ Scores use kg.graph_eval on the graph before it is loaded.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -120,7 +119,6 @@ def main() -> None:
         for name, s in scores.items()
     }
     save("graph", result)
-    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

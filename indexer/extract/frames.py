@@ -67,8 +67,8 @@ _AGENT_WORD = re.compile(r"\bby (?:the )?\w+ (?:" + "|".join(sorted(_AGENT_HEADS
 _WORK_HEADS = frozenset(
     """
     review work project programme operation investigation development implementation
-    strategy plan response study pilot scheme initiative campaign trial workstream
-    programme project process exercise evaluation audit consultation inquiry analysis
+    strategy plan response study pilot scheme initiative campaign trial workstream process
+    exercise evaluation audit consultation inquiry analysis
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
 _STRONG = 0.8  # role words at or above this confidence may take any noun phrase object
