@@ -226,6 +226,14 @@ CASES: list[tuple[str, str, str, str, str]] = [
         "Harbour Safety Board",
     ),
     (
+        # The parser reads "chairs" as a noun here: the surface frame reads it.
+        "surface_relative",
+        "The Harbour Safety Partnership, which the Commissioner chairs, met in February.",
+        "Police and Crime Commissioner",
+        "CHAIRS",
+        "Harbour Safety Partnership",
+    ),
+    (
         "shared_subject_active",
         "Superintendent Mara Quill joined in May and now chairs the Estuary Partnership Forum.",
         "Mara Quill",

@@ -62,7 +62,9 @@ _AGENT_HEADS = frozenset(
 # An acronym's plural written with an apostrophe ("PCSO’S", "LPU's") reads as "PCSOs".
 _ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,})['’][sS]\b")
 _WORDS = re.compile(r"[a-z][a-z-]*")
-_AGENT_WORD = re.compile(r"\bby (?:the )?\w+ (?:" + "|".join(sorted(_AGENT_HEADS)) + r")\b", re.I)
+_AGENT_WORD = re.compile(
+    r"\bby (?:the )?(?:[\w'’-]+ ){1,3}(?:" + "|".join(sorted(_AGENT_HEADS)) + r")\b", re.I
+)
 # Nouns of work that a weak role verb ("runs", "manages", "drives") can take as its object.
 _WORK_HEADS = frozenset(
     """
@@ -89,6 +91,9 @@ _LIGHT_HEADS = frozenset(
         "strand",
     ]
 )
+
+
+_NO_SPAN = Span(0, 0, "", "", "", "", 0.0)
 
 
 @dataclass(frozen=True)
@@ -516,7 +521,7 @@ class _SentenceReader:
             nxt = token.head.i + 1
             if nxt < len(self.doc) and self.doc[nxt].lower_ in ("the", "a", "an"):
                 nxt += 1
-            if nxt < token.i and nxt in self.by_token:
+            if nxt < token.i and self.by_token.get(nxt, _NO_SPAN).type in (PERSON, POST):
                 return self.by_token[nxt]
         low = token.lower_
         if low in _RELATIVE:
