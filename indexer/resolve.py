@@ -16,14 +16,11 @@ import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
-
 from indexer.clean import CleanText
+from indexer.entities import DocInfo, Entity, Relation
 from indexer.extract.document import DocumentExtractor
 from indexer.extract.model import (
     OBJECTIVE,
@@ -37,7 +34,9 @@ from indexer.extract.model import (
 )
 from indexer.extract.parse import Parser
 from indexer.extract.vocab import Vocabulary
+from indexer.holders import give_to_holders
 from indexer.segment import Structure
+from indexer.slips import SLIP_MIN, one_slip, slip_pairs
 from kg.settings import ExtractSettings
 from kg.types import Chunk, Document
 
@@ -94,28 +93,6 @@ def core_name(type_: str, name: str) -> str:
     return " ".join(words)
 
 
-@dataclass
-class Entity:
-    """A resolved entity: id, type, canonical name, aliases, properties and mentions."""
-
-    id: str
-    type: str
-    name: str
-    aliases: list[str] = field(default_factory=list)
-    properties: dict[str, Any] = field(default_factory=dict)
-    mentions: list[Mention] = field(default_factory=list)
-
-
-@dataclass
-class Relation:
-    """A fact between two entities with every piece of evidence for it."""
-
-    source: str
-    type: str
-    target: str
-    evidence: list[Evidence] = field(default_factory=list)
-
-
 class _UnionFind:
     def __init__(self) -> None:
         self.parent: dict[Any, Any] = {}
@@ -135,14 +112,6 @@ class _UnionFind:
 
 def _mention_key(m: Mention) -> tuple[str, int, int, str, str]:
     return (m.evidence.doc_id, m.evidence.start, m.evidence.end, m.type, m.name)
-
-
-@dataclass(frozen=True)
-class DocInfo:
-    """What resolution needs to know of a document: its force and date."""
-
-    force: str | None
-    date: date | None
 
 
 class Resolver:
@@ -218,7 +187,7 @@ class Resolver:
                     and f.subject.attr("definite")
                 ):
                     referring.append((src, f.relation, dst, f.evidence))
-        self._holders(entities, relations, referring)
+        give_to_holders(entities, relations, referring, self.docs, self.window)
         _sequels(entities, relations)
         return sorted(entities.values(), key=lambda e: e.id), [
             relations[k] for k in sorted(relations)
@@ -257,7 +226,7 @@ class Resolver:
             docs[key].add(m.evidence.doc_id)
         out: dict[tuple[str | None, str], str] = {}
         for (force, name), n in counts.items():
-            if len(name) < _SLIP_MIN:
+            if len(name) < SLIP_MIN:
                 continue
             rivals = [
                 (count, other)
@@ -266,7 +235,7 @@ class Resolver:
                 and other != name
                 and (count, other) > (n, name)
                 and docs[(f, other)] & docs[(force, name)]
-                and _one_slip(name, other, self.max_edits)
+                and one_slip(name, other, self.max_edits)
             ]
             if rivals:
                 out[(force, name)] = max(rivals)[1]
@@ -321,7 +290,7 @@ class Resolver:
         if self.max_edits > 0:
             # "INTERGRATED OFFENDER MANAGEMENT" is "Integrated Offender Management" misspelt.
             names = sorted({core_name(type_, m.name) for m in items if not m.attr("qualifier")})
-            for a, b in _slip_pairs(names, self.max_edits):
+            for a, b in slip_pairs(names, self.max_edits):
                 uf.union(("k", a, None), ("k", b, None))
         clusters: dict[Any, list[int]] = defaultdict(list)
         for i in range(len(items)):
@@ -335,145 +304,6 @@ class Resolver:
             entity_id = make_id(type_, core, qualifiers[0] if qualifiers else None)
             out.setdefault(entity_id, []).extend(ms)
         return out
-
-    def _holders(
-        self,
-        entities: dict[str, Entity],
-        relations: dict[tuple[str, str, str], Relation],
-        referring: list[tuple[str, str, str, Evidence]],
-    ) -> None:
-        """Give each role fact held by "the <post>" to the person who holds that post."""
-        if not referring:
-            return
-        index = _HolderIndex(entities, relations)
-        for post_id, relation, target, ev in referring:
-            person = self._holder(index, entities[post_id], ev.doc_id)
-            if person is None or person == target:
-                continue
-            derived = Evidence(
-                ev.doc_id,
-                ev.chunk_id,
-                ev.start,
-                ev.end,
-                ev.quote,
-                ev.as_of,
-                f"post_holder:{ev.rule}",
-                round(ev.confidence * 0.9, 3),
-            )
-            rel = relations.setdefault(
-                (person, relation, target), Relation(person, relation, target)
-            )
-            if derived not in rel.evidence:
-                rel.evidence.append(derived)
-
-    def _holder(self, index: _HolderIndex, post: Entity, doc_id: str) -> str | None:
-        """The one person who holds `post` in `doc_id`, else in the nearest document of the
-        same force within the window; None when nobody, or more than one, is named."""
-        found = index.holder(post, doc_id)
-        if found is not None:
-            return found
-        here = self.docs.get(doc_id)
-        if here is None or here.force is None or here.date is None:
-            return None
-        near = []
-        for other, info in self.docs.items():
-            if other == doc_id or info.force != here.force or info.date is None:
-                continue
-            gap = abs((info.date - here.date).days)
-            if gap <= self.window:
-                near.append((gap, other))
-        for _, other in sorted(near):
-            found = index.holder(post, other)
-            if found is not None:
-                return found
-        return None
-
-
-class _HolderIndex:
-    """Who holds which post in which document: HOLDS_POST facts and ranks written with names."""
-
-    def __init__(
-        self, entities: dict[str, Entity], relations: dict[tuple[str, str, str], Relation]
-    ):
-        self.by_post: dict[tuple[str, str], set[str]] = defaultdict(set)
-        self.posts_of: dict[tuple[str, str], set[str]] = defaultdict(set)  # person, doc -> names
-        self.by_rank: dict[tuple[str, str], set[str]] = defaultdict(set)
-        self.chairs: dict[str, set[str]] = defaultdict(set)  # doc -> who chaired its meeting
-        for (src, type_, dst), rel in relations.items():
-            if type_ == "CHAIRS" and entities[src].type == PERSON:
-                for ev in rel.evidence:
-                    if ev.rule == "layout_chair_mark":
-                        self.chairs[ev.doc_id].add(src)
-            if type_ != "HOLDS_POST" or entities[src].type != PERSON:
-                continue
-            for ev in rel.evidence:
-                self.by_post[(dst, ev.doc_id)].add(src)
-                self.posts_of[(src, ev.doc_id)].add(entities[dst].name.lower())
-        for entity in entities.values():
-            if entity.type != PERSON:
-                continue
-            for m in entity.mentions:
-                rank = m.attr("rankName")
-                if rank:
-                    self.by_rank[(rank, m.evidence.doc_id)].add(entity.id)
-                    self.posts_of[(entity.id, m.evidence.doc_id)].add(rank.lower())
-
-    def holder(self, post: Entity, doc_id: str) -> str | None:
-        exact = self.by_post.get((post.id, doc_id), set())
-        if len(exact) == 1:
-            return next(iter(exact))
-        words = set(re.findall(r"[a-z]+", post.name.lower())) - _QUALIFIER_STOP
-        if words == {"chair"} or words == {"chairman"} or words == {"chairperson"}:
-            chairs = self.chairs.get(doc_id, set())
-            return next(iter(chairs)) if len(chairs) == 1 else None
-        if words:
-            # "the Chief Finance Officer" names the post held as "Chief Finance Officer,
-            # Office of the Police and Crime Commissioner".
-            holders = {
-                p
-                for (p, d), names in self.posts_of.items()
-                if d == doc_id and any(words <= set(re.findall(r"[a-z]+", name)) for name in names)
-            }
-            if len(holders) == 1:
-                return next(iter(holders))
-        rank = next((m.attr("rankName") for m in post.mentions if m.attr("rankName")), None)
-        if rank is None:
-            return None
-        candidates = self.by_rank.get((rank, doc_id), set()) | exact
-        rank_words = set(re.findall(r"[a-z]+", rank.lower())) | {"acc", "dcc", "cc"}
-        qualifier = set(re.findall(r"[a-z]+", post.name.lower())) - rank_words - _QUALIFIER_STOP
-        if qualifier:
-            candidates = {
-                p
-                for p in candidates
-                if any(q in name for q in qualifier for name in self.posts_of.get((p, doc_id), ()))
-            }
-        return next(iter(candidates)) if len(candidates) == 1 else None
-
-
-_QUALIFIER_STOP = frozenset({"the", "of", "and", "for", "lead"})
-_SLIP_MIN = 5  # shorter names are too close to each other to call a difference a slip
-_SLIP_MIN_NAME = 8
-
-
-def _one_slip(a: str, b: str, max_edits: int) -> bool:
-    """Whether two names differ by at most `max_edits` letters, none of them a digit."""
-    if Levenshtein.distance(a.lower(), b.lower(), score_cutoff=max_edits) > max_edits:
-        return False
-    return [c for c in a if c.isdigit()] == [c for c in b if c.isdigit()]
-
-
-def _slip_pairs(names: Sequence[str], max_edits: int) -> list[tuple[str, str]]:
-    """Pairs of long names within `max_edits` letters of each other (digits must agree)."""
-    long = [n for n in names if len(n) >= _SLIP_MIN_NAME]
-    if len(long) < 2:
-        return []
-    matrix = process.cdist(long, long, scorer=Levenshtein.distance, score_cutoff=max_edits)
-    out = []
-    for i, j in zip(*(matrix <= max_edits).nonzero(), strict=True):
-        if i < j and _one_slip(long[i], long[j], max_edits):
-            out.append((long[i], long[j]))
-    return out
 
 
 def _distinct_meanings(cores: Sequence[str]) -> bool:

@@ -198,8 +198,8 @@ class DocumentExtractor:
                 out.facts.append(Fact(get(subject), relation, get(obj), ev))
             context = Context(_previous(masks, i), _heading(self, structure, text, sent.start))
             if self.frames.wants(sent.text, inside):
-                # The parser reads the entities as found: a person and the post written
-                # beside them stay two tokens ("ACC Local Policing, Jo Bloggs, chairs ...").
+                # The frames see the entities as found, before the apposition merge: a person
+                # and the post beside them stay two ("ACC Local Policing, Jo Bloggs, chairs").
                 frame_inputs.append(
                     FrameInput(
                         sent,
