@@ -20,17 +20,11 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
-from indexer.extract.arguments import (
-    AGENT_HEADS,
-    HOLDERS,
-    NAMED,
-    FrameInput,
-    RoleFact,
-    SentenceReader,
-)
+from indexer.extract.arguments import SentenceReader
 from indexer.extract.lexicon import Lexicon
 from indexer.extract.model import Span
 from indexer.extract.parse import Parser
+from indexer.extract.phrases import AGENT_HEADS, HOLDERS, NAMED, FrameInput, RoleFact
 
 _WORDS = re.compile(r"[a-z][a-z-]*")
 _AGENT_WORD = re.compile(
