@@ -23,6 +23,7 @@ from indexer import load
 from indexer.chunk import Chunker
 from indexer.clean import CleanText, clean, default_patterns
 from indexer.embed import SentenceTransformerEncoder
+from indexer.forces import default_forces
 from indexer.glossary import find_definitions, infer_definitions
 from indexer.segment import segment
 from indexer.store import (
@@ -66,8 +67,10 @@ def fingerprint(path: Path) -> str:
 
 
 def settings_signature(settings: Settings, model: str) -> str:
-    """What, besides a document's bytes, decides its chunks and vectors."""
+    """What, besides a document's bytes, decides its chunks, vectors and metadata."""
     patterns = "|".join(p.regex.pattern for p in default_patterns())
+    # The forces list decides each document's force, read when the document is loaded.
+    forces = "|".join(f.model_dump_json() for f in default_forces())
     raw = "\x00".join(
         [
             PIPELINE_VERSION,
@@ -75,6 +78,7 @@ def settings_signature(settings: Settings, model: str) -> str:
             str(settings.chunk.size_tokens),
             str(settings.chunk.overlap_tokens),
             hashlib.sha1(patterns.encode()).hexdigest(),
+            hashlib.sha1(forces.encode()).hexdigest(),
         ]
     )
     return hashlib.sha1(raw.encode()).hexdigest()
