@@ -234,6 +234,20 @@ CASES: list[tuple[str, str, str, str, str]] = [
         "Harbour Safety Partnership",
     ),
     (
+        "relative_of",
+        "The Harbour Ethics Board, of which Ms Joan Vale is chair, met in May.",
+        "Joan Vale",
+        "CHAIRS",
+        "Harbour Ethics Board",
+    ),
+    (
+        "holding_verb_prep",
+        "Chief Inspector Beth Arden will take the lead on implementing Operation Lantern.",
+        "Beth Arden",
+        "LEADS",
+        "Lantern",
+    ),
+    (
         "shared_subject_active",
         "Superintendent Mara Quill joined in May and now chairs the Estuary Partnership Forum.",
         "Mara Quill",
@@ -265,7 +279,6 @@ def test_frames_with_written_cases_cover_the_main_constructions() -> None:
         "control_shared_object",
         "passive_control",
         "copula_compound",
-        "holding_verb_prep",
         "adjective_list",
         "shared_subject_adjective_list",
         "shared_subject_copula",

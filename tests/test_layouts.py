@@ -189,3 +189,23 @@ def test_titles_skip_web_page_furniture() -> None:
         "New Harbour Taskforce to tackle boat theft\n\nThe Commissioner announced ...\n"
     )
     assert guess_title(page) == "New Harbour Taskforce to tackle boat theft"
+
+
+def test_a_name_and_role_table_without_an_attendance_heading() -> None:
+    ex = extract(
+        "HARBOUR POLICE AND CRIME PANEL\n\nWho came to the decision meeting\n\n"
+        "Name\tRole\nSarah Hanley\tPolice and Crime Commissioner\n"
+        "Dr Lewis Armitage (Director, Harbour Violence Reduction Unit)\n"
+    )
+    assert has(facts(ex, "HOLDS_POST"), "Sarah Hanley", "Police and Crime Commissioner")
+
+
+def test_a_bracketed_post_with_a_comma_and_a_single_inline_apology() -> None:
+    ex = extract(
+        "HARBOUR AUDIT COMMITTEE\n\nPresent:\nDr Lewis Armitage (Director, Harbour Violence "
+        "Reduction Unit)\nMr Tobias Crane (Independent Member)\n\n"
+        "Apologies: Mrs H. Quill (External Audit Manager).\n\n1. Minutes\n\nAgreed.\n"
+    )
+    assert has(facts(ex, "HEADS"), "Lewis Armitage", "Harbour Violence Reduction Unit")
+    assert has(facts(ex, "HOLDS_POST"), "Quill", "External Audit Manager")
+    assert not has(facts(ex, "CHAIRS"), "Quill", "")

@@ -287,6 +287,10 @@ class SentenceReader(ParsedSentence):
         if self._generic(token):
             # "the board": the latest board named before; a bare type word is no argument.
             return self.item.recent(token.lemma_)
+        if side == "object" and token.tag_ == "VBG" and depth < 4:
+            # "the lead on implementing Right Care": what the gerund works on.
+            worked = next((c for c in token.children if c.dep_ == "dobj"), None)
+            return None if worked is None else self._argument(worked, side, entry, depth + 1)
         if not token.tag_.startswith("NN"):
             return None
         if side == "subject":

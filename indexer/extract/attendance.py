@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from indexer.extract.lexicon import NAME_WORD, Lexicon
 from indexer.extract.model import OBJECTIVE, ORGANISATION, PERSON, POST, THEME, UNIT, Span
@@ -42,6 +43,7 @@ _TABLE_HEADER = frozenset(
     ]
 )
 BULLET = re.compile(r"^\s*(?:[-*•·▪–]\s+|\d{1,2}[.)]\s+)")
+_NAME_AND_ROLE = frozenset({"name", "role", "post", "position", "title"})
 _INITIALS = re.compile(r"\(\s*([A-Z]{2,4})\s*\)")
 DASH = re.compile(r"\s+[–—-]\s+")
 _NUMBERED_ITEM = re.compile(r"^\s*\d{1,3}(?:\.\d{1,2})*\.?\s+\S")
@@ -100,6 +102,19 @@ class AttendanceReader:
         person = self._person(line, lo, text)
         if person is not None and person.attrs:
             return person
+        typed = self.lex.classify(text.strip())
+        if typed is not None and typed.type in (UNIT, ORGANISATION):
+            # "| Lead agency | Mansfield District Council |": a body leads.
+            start = lo + line.find(text.strip())
+            return Span(
+                start,
+                start + len(text.strip()),
+                typed.type,
+                text.strip(),
+                typed.name,
+                "layout_body",
+                0.85,
+            )
         if strict:
             known = [s for s in self.people.find(text) if s.start == 0]
             if not known:
@@ -120,7 +135,7 @@ class AttendanceReader:
                 meeting = self._meeting(lines, index)
                 if meeting is not None:
                     out.spans.append(meeting)
-            for m in re.finditer(r"[^,;]+", rest):
+            for m in re.finditer(r"(?:[^,;(]|\([^)]*\))+", rest):
                 item = re.sub(r"^(?:and|&)\s+", "", m.group().strip().rstrip("."))
                 for part in re.split(r"\s+and\s+(?=(?:[A-Z][a-z]*\.?\s)?[A-Z])", item):
                     start = lo + offset + m.start() + m.group().find(part)
@@ -132,7 +147,7 @@ class AttendanceReader:
         if m is None:
             return None
         kind = self._heading(m.group("head"))
-        if kind is None or ("," not in m.group("rest") and " and " not in m.group("rest")):
+        if kind is None:
             return None
         return kind, m.group("rest"), m.start("rest")
 
@@ -154,6 +169,17 @@ class AttendanceReader:
             return "present"
         if bare in self.absent:
             return "absent"
+        words = bare.split()
+        if len(words) <= 6 and not _NUMBERED_ITEM.match(line):
+            # "Who attended the decision meeting", "Apologies received from"
+            if any(w.startswith(("apolog", "absent")) for w in words):
+                return "absent"
+            if any(w.startswith(("attend", "present")) for w in words):
+                return "present"
+        if self._table_header(line) and _NAME_AND_ROLE & set(
+            c.strip().lower() for c in re.split(r"[|\t]", line)
+        ) >= {"name"}:
+            return "present"  # a "Name | Role" table: each row a person and their post
         return None
 
     def _blocks(self, lines: Sequence[tuple[int, int, str]]) -> list[tuple[int, int, bool]]:
@@ -196,8 +222,10 @@ class AttendanceReader:
 
     @staticmethod
     def _table_header(line: str) -> bool:
-        cells = [c.strip().lower() for c in line.strip().strip("|").split("|") if c.strip()]
-        return "|" in line and bool(cells) and all(c in _TABLE_HEADER for c in cells)
+        cells = [c.strip().lower() for c in re.split(r"[|\t]", line.strip().strip("|"))]
+        cells = [c for c in cells if c]
+        tabular = "|" in line or "\t" in line
+        return tabular and len(cells) >= 2 and all(c in _TABLE_HEADER for c in cells)
 
     def _split(self, line: str) -> tuple[str, str | None] | None:
         """(name part, role part) of an entry line, or None when it is not one."""
@@ -216,9 +244,7 @@ class AttendanceReader:
         dash = DASH.search(line)
         if dash:
             return line[: dash.start()].strip(), line[dash.end() :].strip()
-        if "," in line:
-            name, role = line.split(",", 1)
-            return name.strip(), role.strip()
+        # "Dr Lewis Armstrong (Director, Northumbria VRU)": the bracket holds the post.
         m = re.match(r"^(.*?)\s*\(([^()]{3,80})\)\s*$", line)
         if (
             m
@@ -226,6 +252,9 @@ class AttendanceReader:
             and m.group(2).strip().lower() not in self.chair_marks
         ):
             return m.group(1).strip(), m.group(2).strip()
+        if "," in line:
+            name, role = line.split(",", 1)
+            return name.strip(), role.strip()
         return line, None
 
     def _entry(
@@ -313,6 +342,8 @@ class AttendanceReader:
                 )
         if not 2 <= len(words) <= 4 or not all(re.fullmatch(NAME_WORD, w) for w in words):
             return None
+        if self.lex.classify(" ".join(words)) is not None or words[-1].lower() in self._post_nouns:
+            return None  # "Ashfield District Council", "Licensing Manager": no person
         given, surname = words[0], words[-1]
         start = lo + offset + bare.find(words[0])
         end = lo + offset + bare.find(words[-1]) + len(words[-1])
@@ -323,6 +354,10 @@ class AttendanceReader:
         return Span(
             start, end, PERSON, " ".join(words), name, "layout_attendee", 0.85, tuple(sorted(attrs))
         )
+
+    @cached_property
+    def _post_nouns(self) -> frozenset[str]:
+        return frozenset(self.lex.vocab.roles.post_nouns) | {"officer", "constable"}
 
     def _post(self, line: str, lo: int, role: str) -> Span | None:
         role = role.strip().strip(".")
@@ -342,7 +377,8 @@ class AttendanceReader:
     def _head_of(self, post: Span) -> Span | None:
         """The unit a "Head of X" or "Director of X" post heads (X, as written)."""
         m = re.match(
-            r"^(?:Deputy |Assistant )?(?:Head|Director) of (?:the )?(?P<x>[A-Z][^,()]+)", post.text
+            r"^(?:Deputy |Assistant )?(?:Head|Director)(?: of (?:the )?|, )(?P<x>[A-Z][^,()]+)",
+            post.text,
         )
         if m is None:
             return None
