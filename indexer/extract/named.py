@@ -110,7 +110,6 @@ class NamedFilter:
         lower_type = words[-1][0].islower()
         if span.rule == "keyword_suffix" and one_word and lower_type and (indefinite or starts):
             return False  # "A Trainee scheme", "Peer review": a word, not a name
-        starts_sentence = bool(_SENTENCE_START.search(preceding))
         evidence = 0
         for i, word in enumerate(words):
             bare = word.strip("()“”\"'‘’")
@@ -121,7 +120,7 @@ class NamedFilter:
             ):
                 evidence += 1  # an acronym or a number ("2020 Blueprint", "Kestrel 2")
             elif bare[0].isupper() and bare not in FUNCTION_WORDS:
-                if i == 0 and starts_sentence:
+                if i == 0 and starts:
                     continue  # a capital that only starts the sentence
                 if bare.lower() in self._type_words and i == len(words) - 1:
                     continue  # the type word itself ("the Board")
