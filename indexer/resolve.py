@@ -194,18 +194,19 @@ class Resolver:
         ]
 
     def _people(self, items: list[Mention]) -> dict[str, list[Mention]]:
-        givens: dict[tuple[str | None, str], set[str]] = defaultdict(set)
-        fixed = self._surname_slips(items)
-        for m in items:
-            raw = m.attr("surname") or m.name.split()[-1]
-            surname = fixed.get((self._force(m), raw), raw).lower()
-            if m.attr("given"):
-                givens[(self._force(m), surname)].add((m.attr("given") or "").lower())
         slips = self._surname_slips(items)
+
+        def surname_of(m: Mention) -> str:
+            raw = m.attr("surname") or m.name.split()[-1]
+            return slips.get((self._force(m), raw), raw)
+
+        givens: dict[tuple[str | None, str], set[str]] = defaultdict(set)
+        for m in items:
+            if m.attr("given"):
+                givens[(self._force(m), surname_of(m).lower())].add((m.attr("given") or "").lower())
         named: list[tuple[str, Mention]] = []
         for m in items:
-            surname = m.attr("surname") or m.name.split()[-1]
-            surname = slips.get((self._force(m), surname), surname)
+            surname = surname_of(m)
             given = m.attr("given")
             known = givens[(self._force(m), surname.lower())]
             if given is None and len(known) == 1:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 
 from indexer.extract.headings import heading_initiatives
 from indexer.extract.lexicon import CAP_WORD, TITLE_SPAN, Lexicon, Typed
@@ -51,7 +52,7 @@ class NameFinder:
         self.lex = lexicon
         self.acronyms = {**lexicon.vocab.acronyms, **acronyms}
         self.post_nouns = frozenset(lexicon.vocab.roles.post_nouns) | {"constable", "officer"}
-        self._work_cache: dict[tuple[int, str, str], bool] = {}
+        self._work_cache: dict[tuple[int, int, str, str], bool] = {}
         self.force_words = frozenset(
             form
             for force in default_forces()
@@ -169,22 +170,28 @@ class NameFinder:
             out.append(self._span(start, name, typed, "title_keyword", name, (), acronym))
         return out
 
+    @cached_property
+    def _initiative_alternation(self) -> str:
+        words = self.lex.initiative_words
+        return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
     def _used_as_work(self, text: str, name: str, acronym: str) -> bool:
         """Whether the document writes a defined name as a piece of work: followed by a type
         word ("the IOM programme", "Integrated Offender Management scheme") or named as led,
         run or delivered. A defined acronym alone says what it stands for, not what it is."""
-        key = (id(text), name, acronym)
+        # Keyed by the text's content (Python keeps a string's hash), not its id, which a later
+        # document may reuse.
+        key = (hash(text), len(text), name, acronym)
         if key not in self._work_cache:
-            words = "|".join(
-                sorted((re.escape(w) for w in self.lex.initiative_words), key=len, reverse=True)
-            )
+            words = self._initiative_alternation
             forms = f"{re.escape(name)}|{re.escape(acronym)}"
             rx = re.compile(
                 rf"(?:(?:{forms})(?:['’]s)?\s+(?:{words})\b|\b(?:{forms})\s+(?:is|was|are)\s+"
                 r"(?:being\s+)?(?:led|run|delivered|managed|piloted|launched|rolled out)\b)",
                 re.IGNORECASE,
             )
-            self._work_cache.clear() if len(self._work_cache) > 10_000 else None
+            if len(self._work_cache) > 10_000:
+                self._work_cache.clear()
             self._work_cache[key] = bool(rx.search(text))
         return self._work_cache[key]
 
