@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from api.extractive import best_sentences
 from api.intents import Intent, IntentRecogniser
 from api.search import Hit, SearchService
-from indexer.embed import Encoder
+from vectors.encoder import Encoder
 
 _PASSAGES = 5
 

@@ -19,9 +19,9 @@ from api.graph_index import GraphIndex
 from api.intents import IntentRecogniser
 from api.search import SearchService
 from graph.guard import GuardedStore, open_guarded_store
-from indexer.embed import SentenceTransformerEncoder
 from kg.errors import IndexNotFound, KgError
 from kg.settings import Settings
+from vectors.encoder import SentenceTransformerEncoder
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from typing import Any, Literal
 from api.cypher import CypherService
 from api.graph_index import FINDING_TYPES, GraphEntity, GraphFact, GraphIndex, norm
 from graph.model import NODE_LABELS
-from indexer.embed import Encoder
 from kg.errors import NotFound
 from kg.settings import GraphSettings
+from vectors.encoder import Encoder
 
 # Types a user may filter by: every node label except the text's own (documents, chunks).
 ENTITY_TYPES: tuple[str, ...] = tuple(t for t in NODE_LABELS if t not in ("Document", "Chunk"))

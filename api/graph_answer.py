@@ -22,9 +22,9 @@ from api.graph_index import Candidate, GraphEntity, GraphFact, GraphIndex
 from api.intents import Intent
 from api.query import periods
 from api.search import Hit, SearchService
-from indexer.embed import Encoder
-from indexer.extract.vocab import default_vocabulary
 from kg.text import terms
+from kg.vocab import default_vocabulary
+from vectors.encoder import Encoder
 
 LEAD_RELATIONS = ("LEADS", "HEADS", "CHAIRS")
 _VERBS = {

@@ -20,8 +20,8 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from api.cypher import CypherService
-from indexer.embed import Encoder
-from indexer.extract.vocab import default_vocabulary
+from kg.vocab import default_vocabulary
+from vectors.encoder import Encoder
 
 _PAGE = 5000
 _WORD = re.compile(r"[a-z0-9]+(?:&[a-z0-9]+)*")

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from indexer.embed import Encoder
 from kg.errors import KgError
+from vectors.encoder import Encoder
 
 SEARCH = "search"
 # A question takes an intent by its examples when its best cosine similarity to them reaches

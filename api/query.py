@@ -11,8 +11,8 @@ from importlib import resources
 
 import yaml
 
-from indexer.store import StoredAcronym
 from kg.text import STOP_WORDS, normalise
+from vectors.generations import StoredAcronym
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9&+/\-]*")
 _MONTHS = {
@@ -43,8 +43,8 @@ _MAX_FORMS = 3
 
 @lru_cache(maxsize=1)
 def default_acronyms() -> dict[str, list[str]]:
-    """The packaged list of common policing acronyms (indexer/data/acronyms.yaml)."""
-    raw = resources.files("indexer").joinpath("data/acronyms.yaml").read_text("utf-8")
+    """The packaged list of common policing acronyms (kg/data/acronyms.yaml)."""
+    raw = resources.files("kg").joinpath("data/acronyms.yaml").read_text("utf-8")
     data = yaml.safe_load(raw) or {}
     out: dict[str, list[str]] = {}
     for acronym, forms in (data.get("acronyms") or {}).items():

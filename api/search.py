@@ -11,17 +11,16 @@ from typing import Literal
 import faiss
 import numpy as np
 
-from api.keyword import KeywordIndex
 from api.query import Glossary, Period, default_acronyms, periods
 from api.request import Filters, check_request  # noqa: F401 (re-exported)
 from api.snippets import snippet
-from indexer.chunk import context_header
-from indexer.embed import Encoder
-from indexer.store import IndexDirectory, Snapshot
 from kg.errors import InvalidRequest
 from kg.settings import Settings
 from kg.text import terms
-from kg.types import Chunk, Document
+from kg.types import Chunk, Document, context_header
+from vectors.encoder import Encoder
+from vectors.generations import IndexDirectory, Snapshot
+from vectors.keyword import KeywordIndex
 
 log = logging.getLogger(__name__)
 

@@ -42,7 +42,6 @@ def main() -> None:
     from indexer import load
     from indexer.chunk import Chunker
     from indexer.clean import clean
-    from indexer.embed import SentenceTransformerEncoder
     from indexer.glossary import find_definitions, infer_definitions, merge_definitions
     from indexer.resolve import build_graph
     from indexer.segment import segment
@@ -54,6 +53,7 @@ def main() -> None:
         system_from_data,
     )
     from kg.settings import Settings
+    from vectors.encoder import SentenceTransformerEncoder
 
     settings = Settings()
     encoder = SentenceTransformerEncoder(settings.embedding)

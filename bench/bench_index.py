@@ -26,7 +26,7 @@ def main() -> None:
         "KG_CORPUS_DIR": str(ROOT / "corpus"),
         "HF_HUB_OFFLINE": "1",
     }
-    kg = [sys.executable, "-m", "kg.cli", "index", "--json", "--no-progress"]
+    kg = [sys.executable, "-m", "cli.main", "index", "--json", "--no-progress"]
     try:
         cold_wall, cold_peak, out = run_timed(kg, env)
         report = json.loads(out)
@@ -35,9 +35,9 @@ def main() -> None:
 
         # The encoder alone, on exactly the texts the index embedded, model already loaded.
         from indexer.chunk import Chunker
-        from indexer.embed import SentenceTransformerEncoder
-        from indexer.store import Snapshot
         from kg.settings import Settings
+        from vectors.encoder import SentenceTransformerEncoder
+        from vectors.generations import Snapshot
 
         settings = Settings(data_dir=data)
         snapshot = Snapshot.open_current(settings.index_dir)

@@ -46,7 +46,7 @@ def main() -> None:
         "HF_HUB_OFFLINE": "1",
     }
     subprocess.run(
-        [sys.executable, "-m", "kg.cli", "index", "--no-progress"],
+        [sys.executable, "-m", "cli.main", "index", "--no-progress"],
         env=env,
         check=True,
         capture_output=True,
@@ -79,7 +79,7 @@ def main() -> None:
 
         port = _free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "kg.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
             # No query-vector cache on the server: every request encodes its query.
             env={**env, "KG_LOG_LEVEL": "WARNING", "KG_EMBEDDING__QUERY_CACHE": "0"},
             stdout=subprocess.DEVNULL,

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import save
 
 ROOT = Path(__file__).resolve().parents[1]
-KG = [sys.executable, "-m", "kg.cli"]
+KG = [sys.executable, "-m", "cli.main"]
 
 
 def _free_port() -> int:

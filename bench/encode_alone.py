@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from indexer.embed import SentenceTransformerEncoder
 from kg.settings import Settings
+from vectors.encoder import SentenceTransformerEncoder
 
 if __name__ == "__main__":
     texts = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))

@@ -23,10 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graph.model import quote_name
+from graph.model import ENTITY_TYPES, GraphData, quote_name
 from graph.store import GraphStore
-from indexer.extract.model import ENTITY_TYPES
-from indexer.resolve import GraphData
 
 _ENTITY_PROPS = (
     "surname",

@@ -10,7 +10,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from indexer.clean import CleanText
 from indexer.segment import Structure
-from kg.types import Chunk, Document
+from kg.types import Chunk, Document, context_header
 
 # Paragraphs first, then sentences, then clauses, then words: a chunk ends at the largest
 # natural boundary that keeps it inside the token budget.
@@ -29,14 +29,6 @@ def chunk_id(doc_id: str, text: str, occurrence: int) -> str:
     """Deterministic id from the document and the chunk's content."""
     digest = hashlib.sha1(f"{doc_id}\x00{occurrence}\x00{text}".encode()).hexdigest()
     return digest[:20]
-
-
-def context_header(document: Document, section: str | None) -> str:
-    """Text placed before a chunk when it is embedded: where in which document it sits."""
-    parts = [document.title]
-    if section and section.lower() not in document.title.lower():
-        parts.append(section)
-    return " — ".join(p for p in parts if p)
 
 
 class Chunker:

@@ -2,7 +2,7 @@
 
 Resolution works across documents (a surname alone joins a full name written elsewhere), so
 the graph is rebuilt from all documents whenever it is out of step with the vector index:
-a document added, changed or removed, or the extraction rules (indexer/data/*.yaml) edited.
+a document added, changed or removed, or the extraction rules (kg/data/*.yaml) edited.
 The check is one read of the graph's Document nodes, so an unchanged corpus costs little.
 """
 
@@ -19,8 +19,8 @@ from indexer.clean import clean
 from indexer.glossary import merge_definitions
 from indexer.resolve import build_graph
 from indexer.segment import segment
-from indexer.store import Snapshot
 from kg.types import Chunk
+from vectors.generations import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ _RULE_FILES = (
 def extraction_signature() -> str:
     """A digest of the extractor's version and its data files."""
     digest = hashlib.sha1(EXTRACTOR_VERSION.encode())
-    data = resources.files("indexer").joinpath("data")
+    data = resources.files("kg").joinpath("data")
     for name in _RULE_FILES:
         digest.update(data.joinpath(name).read_bytes())
     return digest.hexdigest()[:16]

@@ -15,8 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping
 
-from indexer.entities import DocInfo, Entity, Relation
-from indexer.extract.model import PERSON, Evidence
+from graph.model import PERSON, DocInfo, Entity, Evidence, Relation
 
 
 def give_to_holders(

@@ -22,11 +22,15 @@ from tqdm import tqdm
 from indexer import load
 from indexer.chunk import Chunker
 from indexer.clean import CleanText, clean, default_patterns
-from indexer.embed import SentenceTransformerEncoder
 from indexer.forces import default_forces
 from indexer.glossary import find_definitions, infer_definitions
 from indexer.segment import segment
-from indexer.store import (
+from kg.errors import DocumentError, IndexError_, KgError
+from kg.settings import Settings
+from kg.stats import record_index_run
+from kg.types import AcronymDefinition, Chunk, Document, IndexReport
+from vectors.encoder import SentenceTransformerEncoder
+from vectors.generations import (
     Generation,
     IndexDirectory,
     Snapshot,
@@ -34,10 +38,6 @@ from indexer.store import (
     StoredChunk,
     StoredDocument,
 )
-from kg.errors import DocumentError, IndexError_, KgError
-from kg.settings import Settings
-from kg.stats import record_index_run
-from kg.types import AcronymDefinition, Chunk, Document, IndexReport
 
 if TYPE_CHECKING:
     from graph.store import GraphStore

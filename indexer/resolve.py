@@ -16,29 +16,31 @@ import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from indexer.clean import CleanText
-from indexer.entities import DocInfo, Entity, Relation
-from indexer.extract.document import DocumentExtractor
-from indexer.extract.model import (
+from graph.model import (
     OBJECTIVE,
     PERSON,
     POST,
     RECOMMENDATION,
     RISK,
+    DocInfo,
+    Entity,
     Evidence,
     Extraction,
+    GraphData,
     Mention,
+    Relation,
 )
+from indexer.clean import CleanText
+from indexer.extract.document import DocumentExtractor
 from indexer.extract.parse import Parser
-from indexer.extract.vocab import Vocabulary
 from indexer.holders import give_to_holders
 from indexer.segment import Structure
 from indexer.slips import SLIP_MIN, one_slip, slip_pairs
 from kg.settings import ExtractSettings
 from kg.types import Chunk, Document
+from kg.vocab import Vocabulary
 
 _TYPE_WORDS = frozenset(
     """
@@ -395,20 +397,6 @@ def _sequels(entities: dict[str, Entity], relations: dict[tuple[str, str, str], 
                 ev.doc_id, ev.chunk_id, ev.start, ev.end, ev.quote, ev.as_of, "numbered_sequel", 0.6
             )
         )
-
-
-@dataclass
-class GraphData:
-    """What graph.load writes: documents, chunks, entities (with mentions) and relations."""
-
-    documents: list[Document]
-    chunks: list[Chunk]
-    entities: list[Entity]
-    relations: list[Relation]
-
-    @property
-    def doc_ids(self) -> list[str]:
-        return [d.id for d in self.documents]
 
 
 def build_graph(

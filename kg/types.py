@@ -84,3 +84,11 @@ class IndexReport:
     def changed(self) -> bool:
         """Whether the run wrote a new index generation."""
         return bool(self.added or self.replaced or self.removed)
+
+
+def context_header(document: Document, section: str | None) -> str:
+    """Text placed before a chunk when it is embedded: where in which document it sits."""
+    parts = [document.title]
+    if section and section.lower() not in document.title.lower():
+        parts.append(section)
+    return " — ".join(p for p in parts if p)

@@ -11,8 +11,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from indexer.embed import SentenceTransformerEncoder
 from kg.settings import Settings
+from vectors.encoder import SentenceTransformerEncoder
 
 # Documents written for the tests (not taken from the corpus). Each is small: one or two chunks.
 CORPUS: dict[str, str] = {

@@ -18,9 +18,9 @@ import uvicorn
 
 from api.app import create_app
 from api.deps import Services
-from indexer.embed import SentenceTransformerEncoder
 from indexer.pipeline import Indexer
 from kg.settings import GraphSettings, Settings
+from vectors.encoder import SentenceTransformerEncoder
 
 
 def copy_of_index(

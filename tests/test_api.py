@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.deps import Services
-from indexer.embed import SentenceTransformerEncoder
 from indexer.pipeline import Indexer
 from kg.settings import Settings
+from vectors.encoder import SentenceTransformerEncoder
 
 CONTRACT_FIELDS = {"doc", "chunkId", "text", "start", "end", "score", "title", "date"}
 EXTRA_FIELDS = {"section", "paragraph", "snippet"}

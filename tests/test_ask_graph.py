@@ -11,8 +11,8 @@ from conftest import make_settings, write_corpus
 
 from api.ask import Answer
 from api.deps import Services
-from indexer.embed import SentenceTransformerEncoder
 from indexer.pipeline import Indexer
+from vectors.encoder import SentenceTransformerEncoder
 
 BOARD_2010 = """COMMUNITY SAFETY BOARD
 4th May 2010

@@ -9,9 +9,9 @@ import pytest
 
 from indexer.chunk import Chunker
 from indexer.clean import clean
-from indexer.embed import SentenceTransformerEncoder
 from indexer.load import load_document
 from indexer.segment import segment
+from vectors.encoder import SentenceTransformerEncoder
 
 BOARD_PAPER = """STRATEGIC POLICING BOARD
 2nd February 2016

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from conftest import CORPUS
 
-from indexer.embed import SentenceTransformerEncoder
-from kg.cli import main
+from cli.main import main
 from kg.settings import EmbeddingSettings, Settings, get_settings
+from vectors.encoder import SentenceTransformerEncoder
 
 CONTRACT_KEYS = {"doc", "chunkId", "text", "start", "end", "score", "title", "date"}
 METRICS = {"R@1", "R@5", "R@10", "MRR@10"}

@@ -12,8 +12,8 @@ import pytest
 from serving import live_server
 
 from api.deps import Services
-from kg import cli
-from kg.client import announce_path, announced, find_server
+from cli import main as cli
+from cli.client import announce_path, announced, find_server
 from kg.settings import Settings
 
 

@@ -12,9 +12,9 @@ from graph_fixtures import falkordb_settings
 
 from api.app import create_app
 from api.deps import Services
-from indexer.embed import SentenceTransformerEncoder
-from kg import cli
+from cli import main as cli
 from kg.settings import get_settings
+from vectors.encoder import SentenceTransformerEncoder
 
 
 @pytest.fixture(scope="module")

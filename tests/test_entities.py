@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.deps import Services
-from indexer.embed import SentenceTransformerEncoder
+from cli import main as cli
 from indexer.pipeline import Indexer
-from kg import cli
 from kg.settings import EmbeddingSettings, GraphSettings, get_settings
+from vectors.encoder import SentenceTransformerEncoder
 
 # Written for these tests: invented people and initiatives, two documents two years apart.
 CHAIN_CORPUS = {

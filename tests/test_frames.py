@@ -259,7 +259,7 @@ CASES: list[tuple[str, str, str, str, str]] = [
 
 @cache
 def _frame_names() -> list[str]:
-    raw = resources.files("indexer").joinpath("data/frames.yaml").read_text("utf-8")
+    raw = resources.files("kg").joinpath("data/frames.yaml").read_text("utf-8")
     data = yaml.safe_load(raw)
     return [f["name"] for f in data["frames"]] + [f["name"] for f in data.get("surface", [])]
 

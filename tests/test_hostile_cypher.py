@@ -18,8 +18,8 @@ import pytest
 from serving import copy_of_index, live_server, timed
 
 from api.deps import Services
-from indexer.embed import SentenceTransformerEncoder
 from kg.settings import Settings
+from vectors.encoder import SentenceTransformerEncoder
 
 TIMEOUT_MS = 1_000
 GRACE_MS = 500

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api.intents import SEARCH, IntentRecogniser
-from indexer.embed import SentenceTransformerEncoder
+from vectors.encoder import SentenceTransformerEncoder
 
 
 @pytest.fixture(scope="module")

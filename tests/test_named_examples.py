@@ -16,20 +16,20 @@ import pytest
 from graph_fixtures import falkordb_settings
 
 from api.cypher import CypherService, declared_type
+from cli.main import main
 from graph.load import load_graph
 from graph.named_queries import load_named_queries
 from graph.store import open_store
 from indexer import load
 from indexer.chunk import Chunker
 from indexer.clean import clean
-from indexer.embed import SentenceTransformerEncoder
 from indexer.glossary import merge_definitions
 from indexer.pipeline import Indexer, fingerprint
 from indexer.resolve import build_graph
 from indexer.segment import segment
-from kg.cli import main
 from kg.errors import InvalidRequest
 from kg.settings import Settings
+from vectors.encoder import SentenceTransformerEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
 CYPHER_DIR = ROOT / "cypher"

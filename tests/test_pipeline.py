@@ -14,10 +14,10 @@ import pytest
 from conftest import CORPUS, make_settings, write_corpus
 
 from api.search import SearchService
-from indexer.embed import SentenceTransformerEncoder
 from indexer.pipeline import Indexer
-from indexer.store import IndexDirectory, Snapshot
 from kg.settings import Settings
+from vectors.encoder import SentenceTransformerEncoder
+from vectors.generations import IndexDirectory, Snapshot
 
 
 def _index(settings: Settings, encoder: SentenceTransformerEncoder, *paths: Path):  # type: ignore[no-untyped-def]
@@ -168,7 +168,7 @@ def test_killed_index_run_leaves_previous_index_usable(
     }
     for delay in (0.5, 4.0, 8.0):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "kg.cli", "index", "--no-progress"],
+            [sys.executable, "-m", "cli.main", "index", "--no-progress"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

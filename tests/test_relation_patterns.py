@@ -249,7 +249,7 @@ CASES: list[tuple[str, str, str, str]] = [
 @cache
 def patterns() -> dict[str, dict[str, object]]:
     """The relation patterns in relations.yaml, by name."""
-    text = (resources.files("indexer") / "data/relations.yaml").read_text(encoding="utf-8")
+    text = (resources.files("kg") / "data/relations.yaml").read_text(encoding="utf-8")
     return {rule["name"]: rule for rule in yaml.safe_load(text)["relations"]}
 
 

@@ -20,8 +20,8 @@ from serving import copy_of_index, live_server
 
 from api.deps import Services
 from graph.falkordb import FalkorDBStore
-from indexer.embed import SentenceTransformerEncoder
 from kg.settings import Settings
+from vectors.encoder import SentenceTransformerEncoder
 
 BOUNDS: dict[str, Any] = {
     "query_timeout_ms": 1_000,

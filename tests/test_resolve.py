@@ -93,7 +93,7 @@ def test_id_shape() -> None:
 
 
 def test_a_mention_that_is_only_an_article_makes_no_entity() -> None:
-    from indexer.extract.model import INITIATIVE, Evidence, Extraction, Mention
+    from graph.model import INITIATIVE, Evidence, Extraction, Mention
     from indexer.resolve import Resolver
 
     evidence = Evidence("d.txt", None, 0, 3, "The scheme ran.", None, "test", 0.5)

@@ -1,8 +1,8 @@
 """Extraction: mentions and facts of a document, by rules and gazetteers kept as data."""
 
+from graph.model import Evidence, Extraction, Fact, Mention
 from indexer.extract.document import DocumentExtractor, extract_document
-from indexer.extract.model import Evidence, Extraction, Fact, Mention
-from indexer.extract.vocab import Vocabulary, default_vocabulary, load_vocabulary
+from kg.vocab import Vocabulary, default_vocabulary, load_vocabulary
 
 __all__ = [
     "DocumentExtractor",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from indexer.extract.model import ORGANISATION, PERSON, POST, UNIT, Span
+from graph.model import ORGANISATION, PERSON, POST, UNIT, Span
 from indexer.extract.phrases import (
     LIGHT_HEADS,
     NAMED,
@@ -24,7 +24,7 @@ from indexer.extract.phrases import (
     ParsedSentence,
     RoleFact,
 )
-from indexer.extract.vocab import RoleWord
+from kg.vocab import RoleWord
 
 
 class SentenceReader(ParsedSentence):

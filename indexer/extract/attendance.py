@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from graph.model import OBJECTIVE, ORGANISATION, PERSON, POST, THEME, UNIT, Span
 from indexer.extract.lexicon import NAME_WORD, Lexicon
-from indexer.extract.model import OBJECTIVE, ORGANISATION, PERSON, POST, THEME, UNIT, Span
 from indexer.extract.people import PeopleFinder
 from indexer.forces import default_forces
 

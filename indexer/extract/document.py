@@ -10,13 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from indexer.clean import CleanText
-from indexer.extract.findings import FindingReader
-from indexer.extract.frames import FrameInput, FrameReader
-from indexer.extract.layout import Layout, LayoutReader
-from indexer.extract.lexicon import Lexicon
-from indexer.extract.masking import Masked, mask
-from indexer.extract.model import (
+from graph.model import (
     HEADS_TYPES,
     INITIATIVE,
     PERSON,
@@ -28,6 +22,12 @@ from indexer.extract.model import (
     Mention,
     Span,
 )
+from indexer.clean import CleanText
+from indexer.extract.findings import FindingReader
+from indexer.extract.frames import FrameInput, FrameReader
+from indexer.extract.layout import Layout, LayoutReader
+from indexer.extract.lexicon import Lexicon
+from indexer.extract.masking import Masked, mask
 from indexer.extract.named import NamedFilter
 from indexer.extract.names import NameFinder
 from indexer.extract.parse import Parser
@@ -35,10 +35,10 @@ from indexer.extract.people import PeopleFinder
 from indexer.extract.relations import Context, RelationReader
 from indexer.extract.structured import ListReader, MilestoneReader
 from indexer.extract.text import EvidenceMaker, Sentence, sentences
-from indexer.extract.vocab import Vocabulary, default_vocabulary
 from indexer.segment import Structure
 from kg.settings import ExtractSettings
 from kg.types import Chunk, Document
+from kg.vocab import Vocabulary, default_vocabulary
 
 # Which span wins when two overlap and have the same length.
 _PRIORITY = {PERSON: 0, POST: 1, UNIT: 2, INITIATIVE: 3, "Organisation": 4, "Theme": 5}

@@ -6,10 +6,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from indexer.extract.model import RECOMMENDATION, RISK, Span
+from graph.model import RECOMMENDATION, RISK, Span
 from indexer.extract.text import Sentence
-from indexer.extract.vocab import Cue, Vocabulary
 from indexer.segment import Structure
+from kg.vocab import Cue, Vocabulary
 
 _BULLET = re.compile(r"^\s*(?:[-*•]|\(?\d{1,2}[.)])\s+")
 _BACK_REFERENCE = re.compile(r"^(?:this|it|these|they|that)\b", re.IGNORECASE)

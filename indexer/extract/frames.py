@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
+from graph.model import Span
 from indexer.extract.arguments import SentenceReader
 from indexer.extract.lexicon import Lexicon
-from indexer.extract.model import Span
 from indexer.extract.parse import Parser
 from indexer.extract.phrases import AGENT_HEADS, HOLDERS, NAMED, FrameInput, RoleFact
 

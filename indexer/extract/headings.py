@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from graph.model import INITIATIVE, Span
 from indexer.extract.lexicon import Lexicon, Typed
-from indexer.extract.model import INITIATIVE, Span
 from indexer.segment import Structure
 
 _HEADING_WORK = re.compile(

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from functools import cached_property
 
+from graph.model import OBJECTIVE, ORGANISATION, PERSON, POST, THEME, UNIT, Span
 from indexer.extract.attendance import (
     BULLET,
     DASH,
@@ -24,7 +25,6 @@ from indexer.extract.attendance import (
     LayoutFact,
     split_lines,
 )
-from indexer.extract.model import OBJECTIVE, ORGANISATION, PERSON, POST, THEME, UNIT, Span
 
 
 class LayoutReader(AttendanceReader):

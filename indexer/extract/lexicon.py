@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from indexer.extract.model import INITIATIVE, ORGANISATION, THEME, UNIT
-from indexer.extract.vocab import Vocabulary
+from graph.model import INITIATIVE, ORGANISATION, THEME, UNIT
+from kg.vocab import Vocabulary
 
 # A capitalised word, an acronym or a code name ("MIU", "OPS2030", "Ward-Hale", "R&D").
 CAP_WORD = r"(?:[A-Z][A-Za-z0-9’'&\-]*(?:[A-Za-z0-9&]|(?<=s)['’](?= [A-Z]))|[A-Z])"

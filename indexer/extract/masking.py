@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from indexer.extract.model import (
+from graph.model import (
     INITIATIVE,
     OBJECTIVE,
     ORGANISATION,

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
+from graph.model import INITIATIVE, UNIT, Span
 from indexer.extract.lexicon import FUNCTION_WORDS, Lexicon
-from indexer.extract.model import INITIATIVE, UNIT, Span
 
 # Words that refer back or quantify: "the team", "these forums", "each LPU", "all LPUs".
 _REFERRING = frozenset(

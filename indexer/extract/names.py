@@ -6,9 +6,9 @@ import re
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 
+from graph.model import INITIATIVE, ORGANISATION, THEME, Span
 from indexer.extract.headings import heading_initiatives
 from indexer.extract.lexicon import CAP_WORD, TITLE_SPAN, Lexicon, Typed
-from indexer.extract.model import INITIATIVE, ORGANISATION, THEME, Span
 from indexer.extract.text import Sentence
 from indexer.forces import default_forces
 from indexer.glossary import is_short_form, schwartz_hearst

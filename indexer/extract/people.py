@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
+from graph.model import PERSON, POST, Span
 from indexer.extract.lexicon import FUNCTION_WORDS, NAME_WORD, TITLE_SPAN, Lexicon
-from indexer.extract.model import PERSON, POST, Span
-from indexer.extract.vocab import Rank
+from kg.vocab import Rank
 
 # Words after a given name that show the pair names a place or a body, not a person.
 _NOT_SURNAME = frozenset(

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from indexer.extract.lexicon import FUNCTION_WORDS, NAME_WORD
-from indexer.extract.model import (
+from graph.model import (
     INITIATIVE,
     OBJECTIVE,
     ORGANISATION,
@@ -27,8 +26,9 @@ from indexer.extract.model import (
     UNIT,
     Span,
 )
+from indexer.extract.lexicon import FUNCTION_WORDS, NAME_WORD
 from indexer.extract.text import Sentence
-from indexer.extract.vocab import RoleWord
+from kg.vocab import RoleWord
 
 if TYPE_CHECKING:
     from indexer.extract.frames import FrameReader

@@ -6,12 +6,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from graph.model import INITIATIVE, OBJECTIVE, PERSON, POST, THEME, UNIT, Span
 from indexer.extract.lexicon import Lexicon
 from indexer.extract.masking import OPEN, TOKEN, Masked, expand_slots
-from indexer.extract.model import INITIATIVE, OBJECTIVE, PERSON, POST, THEME, UNIT, Span
 from indexer.extract.named import NamedFilter
 from indexer.extract.names import split_list
-from indexer.extract.vocab import RelationPattern
+from kg.vocab import RelationPattern
 
 _DETERMINER = re.compile(
     r"^(?:the|a|an|this|that|these|those|its|their|our|his|her|all|any|some|each|both|"

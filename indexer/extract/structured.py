@@ -6,8 +6,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from graph.model import INITIATIVE, OBJECTIVE, POST, Span
 from indexer.extract.lexicon import TITLE_SPAN, Lexicon, Typed
-from indexer.extract.model import INITIATIVE, OBJECTIVE, POST, Span
 from indexer.extract.names import split_list
 from indexer.extract.people import PeopleFinder
 from indexer.extract.relations import strip_np

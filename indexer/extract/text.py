@@ -7,8 +7,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from graph.model import Evidence
 from indexer.clean import CleanText
-from indexer.extract.model import Evidence
 from kg.types import Chunk, Document
 
 MAX_QUOTE = 300

@@ -1,4 +1,4 @@
-"""The extractor's data files (indexer/data/*.yaml), validated when loaded.
+"""The extractor's data files (kg/data/*.yaml), validated when loaded.
 
 ranks.yaml (ranks, titles, post-nominals), given_names.yaml, gazetteer.yaml (keywords that
 type a name, national bodies, posts, themes), roles.yaml (the role lexicon), frames.yaml
@@ -251,8 +251,8 @@ class Vocabulary:
 
 def _read(folder: Path | None, name: str) -> tuple[Any, str]:
     if folder is None:
-        raw = resources.files("indexer").joinpath(f"data/{name}").read_text("utf-8")
-        where = f"indexer/data/{name}"
+        raw = resources.files("kg").joinpath(f"data/{name}").read_text("utf-8")
+        where = f"kg/data/{name}"
     else:
         path = folder / name
         raw, where = path.read_text("utf-8"), str(path)

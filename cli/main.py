@@ -256,7 +256,7 @@ def _remote(
     args: argparse.Namespace, settings: Settings, path: str, params: list[tuple[str, str]]
 ) -> dict[str, Any] | None:
     """The body a running server gives for this request, or None to work locally."""
-    from kg.client import find_server, get
+    from cli.client import find_server, get
     from kg.errors import StoreUnavailable
 
     if args.local:
@@ -497,8 +497,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from api.app import create_app
+    from cli.client import announced
     from kg import logs
-    from kg.client import announced
 
     host = args.host or settings.api.host
     port = args.port or settings.api.port
