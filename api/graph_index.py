@@ -140,7 +140,7 @@ class GraphIndex:
     def load(cls, cypher: CypherService) -> GraphIndex:
         """Read the whole graph's entities, facts and findings through the named queries."""
         entities = {}
-        for row in _pages(cypher, "graph_entities", {}):
+        for row in _keyset_pages(cypher, "graph_entities"):
             entity_id, label, name, aliases, ranks, surname, _given = row
             entities[entity_id] = GraphEntity(
                 entity_id, label, name, tuple(aliases or ()), tuple(ranks or ()), surname
@@ -263,6 +263,17 @@ def _pages(cypher: CypherService, name: str, params: dict[str, Any]) -> Iterable
         if len(result.rows) < _PAGE:
             return
         skip += _PAGE
+
+
+def _keyset_pages(cypher: CypherService, name: str) -> Iterable[list[Any]]:
+    # Keyset paging (id > $after) keeps each page an index range; SKIP re-reads every earlier row.
+    after = ""
+    while True:
+        result = cypher.run_named(name, {"after": after, "limit": _PAGE}, max_rows=_PAGE)
+        yield from result.rows
+        if len(result.rows) < _PAGE:
+            return
+        after = result.rows[-1][0]
 
 
 GraphIndexLoader = Callable[[], GraphIndex]

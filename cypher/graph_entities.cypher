@@ -1,14 +1,13 @@
-// Every named entity with the properties name resolution needs, a page at a time.
+// Every named entity with the properties name resolution needs, a page at a time (keyset paging on id).
 // Answers: which people, posts, units, initiatives, organisations, themes, risks, recommendations and objectives does the graph hold?
 // Parameters:
-//   $skip: integer, rows to skip (paging)
+//   $after: string, return ids after this one ("" for the first page)
 //   $limit: integer, the most rows to return
 // Returns: id, label, name, aliases, ranks, surname, givenName
-// Example: {"skip": 0, "limit": 1000}
+// Example: {"after": "", "limit": 1000}
 MATCH (e)
-WHERE e.name IS NOT NULL AND NOT e:Chunk AND NOT e:Document
+WHERE e.id > $after AND e.name IS NOT NULL AND NOT e:Chunk AND NOT e:Document
 RETURN e.id AS id, labels(e)[0] AS label, e.name AS name, e.aliases AS aliases,
        e.ranks AS ranks, e.surname AS surname, e.givenName AS givenName
 ORDER BY id
-SKIP $skip
 LIMIT $limit
