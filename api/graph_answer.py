@@ -295,7 +295,7 @@ class GraphAnswerer:
         out = np.zeros(len(facts), dtype=np.float32)
         if not known:
             return out
-        vectors = index.vectors.reconstruct_batch(np.asarray(known, dtype=np.int64))
+        vectors = index.vectors.reconstruct(np.asarray(known, dtype=np.int64))
         sims = vectors @ self.encoder.encode([question])[0]
         it = iter(sims.tolist())
         for i, row in enumerate(rows):

@@ -1,4 +1,4 @@
-"""Hybrid search: dense (FAISS) and BM25 candidates, fused by a tuned weighted score."""
+"""Hybrid search: dense (vector-index port) and BM25 candidates, fused by a weighted score."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import faiss
 import numpy as np
 
 from api.query import Glossary, Period, default_acronyms, periods
@@ -91,7 +90,9 @@ class SearchService:
         self.encoder = encoder
         self._directory = IndexDirectory(settings.index_dir)
         self._lock = threading.Lock()
-        self._loaded = _Loaded(Snapshot.open_current(settings.index_dir))
+        self._loaded = _Loaded(
+            Snapshot.open_current(settings.index_dir, nprobe=settings.search.nprobe)
+        )
 
     @property
     def index(self) -> _Loaded:
@@ -101,7 +102,11 @@ class SearchService:
             with self._lock:
                 if name != self._loaded.name:
                     log.info("loading new index generation %s", name)
-                    self._loaded = _Loaded(Snapshot.open_current(self.settings.index_dir))
+                    self._loaded = _Loaded(
+                        Snapshot.open_current(
+                            self.settings.index_dir, nprobe=self.settings.search.nprobe
+                        )
+                    )
         return self._loaded
 
     def documents(self) -> list[Document]:
@@ -161,7 +166,8 @@ class SearchService:
         dense_rows, dense_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if mode != "keyword":
             qvec = self.encoder.encode([analysed.dense_text])
-            dense_rows, dense_scores = _faiss_search(index.vectors, qvec, depth, mask)
+            selector = None if mask is None else np.flatnonzero(mask)
+            dense_rows, dense_scores = index.vectors.search(qvec[0], depth, selector)
         keyword_all = np.zeros(n, dtype=np.float32)
         if mode != "dense":
             keyword_all = index.keyword.scores(analysed.keyword_terms)
@@ -182,7 +188,7 @@ class SearchService:
         dense_of = dict(zip(dense_rows.tolist(), dense_scores.tolist(), strict=True))
         missing = [int(r) for r in candidates if int(r) not in dense_of]
         if missing:
-            vectors = index.vectors.reconstruct_batch(np.asarray(missing, dtype=np.int64))
+            vectors = index.vectors.reconstruct(np.asarray(missing, dtype=np.int64))
             for r, s in zip(missing, (vectors @ qvec[0]).tolist(), strict=True):
                 dense_of[r] = s
         dense_c = np.asarray([dense_of[int(r)] for r in candidates], dtype=np.float32)
@@ -245,19 +251,6 @@ def _top(scores: np.ndarray, depth: int) -> np.ndarray:
     if len(positive) > depth:
         positive = positive[np.argpartition(-scores[positive], depth - 1)[:depth]]
     return positive[np.argsort(-scores[positive], kind="stable")]
-
-
-def _faiss_search(
-    vectors: faiss.Index, query: np.ndarray, depth: int, mask: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray]:
-    params = None
-    if mask is not None:
-        # Restrict the search itself (not a post-filter), so k results come back when they exist.
-        selector = faiss.IDSelectorBatch(np.flatnonzero(mask).astype(np.int64))
-        params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]  # SWIG kwargs
-    scores, rows = vectors.search(query, depth, params=params)
-    keep = rows[0] >= 0
-    return rows[0][keep].astype(np.int64), scores[0][keep]
 
 
 def all_modes() -> Sequence[Mode]:

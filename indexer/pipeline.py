@@ -162,7 +162,7 @@ class Indexer:
                 (report.replaced if doc_id in prev_docs else report.added).append(doc_id)
 
             if not report.changed and same_settings:
-                report.chunks = previous.vectors.ntotal if previous else 0
+                report.chunks = previous.vectors.size if previous else 0
             else:
                 self._write(previous, keep, processed, signature, report, progress)
             if previous is not None:
@@ -290,7 +290,7 @@ class Indexer:
         rows = np.asarray(source_rows, dtype=np.int64)
         reused = np.flatnonzero(rows >= 0)
         if len(reused) and old_vectors is not None:
-            vectors[reused] = old_vectors.reconstruct_batch(rows[reused])
+            vectors[reused] = old_vectors.reconstruct(rows[reused])
         if fresh is not None:
             vectors[rows < 0] = fresh
 
@@ -315,7 +315,7 @@ class Indexer:
             vectors=vectors,
             acronyms=acronyms,
         )
-        self.directory.write(generation)
+        self.directory.write(generation, approximate_above=self.settings.search.approximate_above)
         report.chunks = len(chunks)
         report.timings["store"] = time.perf_counter() - t1
 

@@ -76,6 +76,15 @@ class SearchSettings(BaseModel):
         0.3, ge=0.0, le=1.0, description="Weight of the dense score in the fused score."
     )
     snippet_chars: int = Field(240, ge=40, le=2000, description="Length of highlighted snippets.")
+    approximate_above: int = Field(
+        0,
+        ge=0,
+        description="Chunks above which `kg index` writes an approximate (IVF) vector index "
+        "instead of an exact one; 0 keeps it exact at any size.",
+    )
+    nprobe: int = Field(
+        16, ge=1, le=4096, description="Cells an approximate vector index probes per query."
+    )
 
 
 class ApiSettings(BaseModel):

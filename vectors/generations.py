@@ -20,11 +20,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import faiss
 import numpy as np
 
 from kg.errors import IndexError_, IndexNotFound, KgError
 from kg.types import AcronymDefinition, Chunk, Document, Page
+from vectors.index import VectorIndex, build_index, open_index
 
 SCHEMA_VERSION = 2
 _CURRENT = "current"
@@ -135,18 +135,19 @@ class IndexDirectory:
             finally:
                 fcntl.flock(f, fcntl.LOCK_UN)
 
-    def write(self, generation: Generation) -> Path:
-        """Write a generation aside, fsync it, and make it current atomically."""
+    def write(self, generation: Generation, *, approximate_above: int = 0) -> Path:
+        """Write a generation aside, fsync it, and make it current atomically.
+
+        Its vectors go into an exact index, or an approximate one above `approximate_above`
+        chunks (0: always exact).
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         self._remove_leftovers()
         name = f"gen-{time.time_ns()}"
         tmp = self.root / f".tmp-{name}"
         tmp.mkdir()
         _write_sqlite(tmp / "chunks.sqlite", generation)
-        index = faiss.IndexFlatIP(generation.vectors.shape[1])
-        if len(generation.vectors):
-            index.add(generation.vectors)
-        faiss.write_index(index, str(tmp / "vectors.faiss"))
+        build_index(generation.vectors, approximate_above=approximate_above).save(tmp)
         (tmp / "meta.json").write_text(json.dumps(generation.meta, indent=2), "utf-8")
         for path in tmp.iterdir():
             _fsync_file(path)
@@ -280,7 +281,7 @@ def chunk_from_row(row: sqlite3.Row) -> Chunk:
 class Snapshot:
     """One generation opened read-only: its documents, chunks, vectors and acronyms."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, nprobe: int = 16) -> None:
         self.path = path
         try:
             self._con = sqlite3.connect(
@@ -288,8 +289,8 @@ class Snapshot:
             )
             self._con.row_factory = sqlite3.Row
             self.meta = {r["key"]: r["value"] for r in self._con.execute("SELECT * FROM meta")}
-            self.vectors = faiss.read_index(str(path / "vectors.faiss"))
-        except (sqlite3.Error, RuntimeError) as e:
+            self.vectors: VectorIndex = open_index(path, nprobe=nprobe)
+        except sqlite3.Error as e:
             raise IndexError_(f"index generation {path} is unreadable: {e}") from e
         if int(self.meta.get("schema_version", 0)) != SCHEMA_VERSION:
             raise IndexError_(
@@ -298,12 +299,12 @@ class Snapshot:
             )
 
     @classmethod
-    def open_current(cls, root: Path) -> Snapshot:
+    def open_current(cls, root: Path, *, nprobe: int = 16) -> Snapshot:
         """The current generation under `root`, or IndexNotFound."""
         current = IndexDirectory(root).current
         if current is None:
             raise IndexNotFound(f"no index in {root}: run `kg index` first")
-        return cls(current)
+        return cls(current, nprobe=nprobe)
 
     def documents(self) -> list[StoredDocument]:
         """Every document, by id."""
@@ -328,10 +329,7 @@ class Snapshot:
 
     def all_vectors(self) -> np.ndarray:
         """All vectors, row order."""
-        n = self.vectors.ntotal
-        if n == 0:
-            return np.zeros((0, self.vectors.d), dtype=np.float32)
-        return np.asarray(self.vectors.reconstruct_n(0, n), dtype=np.float32)
+        return self.vectors.reconstruct(np.arange(self.vectors.size, dtype=np.int64))
 
     def close(self) -> None:
         """Release the SQLite connection."""
