@@ -9,6 +9,7 @@ fuzzy spelling; and the embedding model for paraphrases ("child exploitation lea
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections import defaultdict
@@ -23,7 +24,10 @@ from api.cypher import CypherService
 from kg.vocab import default_vocabulary
 from vectors.encoder import Encoder
 
+log = logging.getLogger(__name__)
+
 _PAGE = 5000
+_IDS_PER_RANGE = 1000  # entities whose facts one query reads (halved when a page overflows)
 _WORD = re.compile(r"[a-z0-9]+(?:&[a-z0-9]+)*")
 # Fuzzy matching is for spelling: plain edit-distance ratio, so that a short name inside a
 # longer phrase ("crime" in "student crime reduction initiative") does not count as a match.
@@ -145,18 +149,23 @@ class GraphIndex:
             entities[entity_id] = GraphEntity(
                 entity_id, label, name, tuple(aliases or ()), tuple(ranks or ()), surname
             )
+        ids = sorted(entities)
         facts = []
-        for row in _pages(cypher, "graph_facts", {}):
+        for row in _id_ranges(cypher, "graph_facts", ids, {}):
             source, relation, target, doc, chunk, start, end, quote, as_of, confidence = row
             if source in entities and target in entities:
                 evidence = Evidence(doc, chunk, start, end, quote or "", as_of)
                 weight = float(confidence) if confidence is not None else 1.0
                 facts.append(GraphFact(source, relation, target, evidence, weight))
         findings: dict[str, list[Evidence]] = defaultdict(list)
-        for entity_id, doc, chunk, start, end, quote, as_of in _pages(
-            cypher, "graph_findings", {"labels": list(FINDING_TYPES)}
+        for entity_id, doc, chunk, start, end, quote, as_of in _id_ranges(
+            cypher, "graph_findings", ids, {"labels": list(FINDING_TYPES)}
         ):
             findings[entity_id].append(Evidence(doc, chunk, start, end, quote or "", as_of))
+        # The ranges come back in the store's own order: sort, so answers are deterministic.
+        facts.sort(key=lambda f: (f.source, f.relation, f.target, f.evidence.doc_id))
+        for read in findings.values():
+            read.sort(key=lambda e: (e.doc_id, e.start))
         return cls(entities, facts, dict(findings))
 
     def of_type(self, types: Iterable[str]) -> list[GraphEntity]:
@@ -255,16 +264,6 @@ def _expansions(text: str, acronyms: Mapping[str, Sequence[str]]) -> list[str]:
     return out
 
 
-def _pages(cypher: CypherService, name: str, params: dict[str, Any]) -> Iterable[list[Any]]:
-    skip = 0
-    while True:
-        result = cypher.run_named(name, {**params, "skip": skip, "limit": _PAGE}, max_rows=_PAGE)
-        yield from result.rows
-        if len(result.rows) < _PAGE:
-            return
-        skip += _PAGE
-
-
 def _keyset_pages(cypher: CypherService, name: str) -> Iterable[list[Any]]:
     # Keyset paging (id > $after) keeps each page an index range; SKIP re-reads every earlier row.
     after = ""
@@ -274,6 +273,33 @@ def _keyset_pages(cypher: CypherService, name: str) -> Iterable[list[Any]]:
         if len(result.rows) < _PAGE:
             return
         after = result.rows[-1][0]
+
+
+def _id_ranges(
+    cypher: CypherService, name: str, ids: Sequence[str], params: dict[str, Any]
+) -> Iterable[list[Any]]:
+    """Rows of a query bounded by entity id ($after < id <= $through), a range of ids at a time.
+
+    Each range is an index range over `ids` (sorted), never SKIP. A range whose rows do not
+    fit in one page is split in two and read again, down to a single id.
+    """
+    pending = [
+        (lo, min(lo + _IDS_PER_RANGE, len(ids))) for lo in range(0, len(ids), _IDS_PER_RANGE)
+    ]
+    pending.reverse()
+    while pending:
+        lo, hi = pending.pop()
+        bounds = {"after": ids[lo - 1] if lo else "", "through": ids[hi - 1]}
+        result = cypher.run_named(name, {**params, **bounds}, max_rows=_PAGE)
+        if result.truncated and hi - lo > 1:
+            mid = (lo + hi) // 2
+            pending += [(mid, hi), (lo, mid)]
+            continue
+        if result.truncated:
+            log.warning(
+                "%s: entity %s has more than %d rows; the rest are left out", name, ids[lo], _PAGE
+            )
+        yield from result.rows
 
 
 GraphIndexLoader = Callable[[], GraphIndex]

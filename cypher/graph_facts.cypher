@@ -1,15 +1,12 @@
-// Every fact between two entities (one row per source document), with its evidence, a page at a time.
+// Every fact between two entities (one row per source document), with its evidence, for the sources in a range of ids.
 // Answers: what does the graph assert, where, and as of when?
 // Parameters:
-//   $skip: integer, rows to skip (paging)
-//   $limit: integer, the most rows to return
+//   $after: string, read entities whose id sorts after this one ("" from the start)
+//   $through: string, and up to this id, included (one range of ids: keyset paging)
 // Returns: source, relation, target, docId, chunkId, start, end, quote, asOf, confidence
-// Example: {"skip": 0, "limit": 1000}
+// Example: {"after": "", "through": "~"}
 MATCH (a)-[r]->(b)
-WHERE NOT type(r) IN ['MENTIONED_IN', 'FROM_DOCUMENT']
+WHERE a.id > $after AND a.id <= $through AND NOT type(r) IN ['MENTIONED_IN', 'FROM_DOCUMENT']
 RETURN a.id AS source, type(r) AS relation, b.id AS target, r.docId AS docId,
        r.chunkId AS chunkId, r.start AS start, r.end AS end, r.quote AS quote,
        r.asOf AS asOf, r.confidence AS confidence
-ORDER BY source, relation, target, docId
-SKIP $skip
-LIMIT $limit

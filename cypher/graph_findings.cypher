@@ -2,14 +2,11 @@
 // Answers: which risks and recommendations does the graph hold, in which document, as of when, in what words?
 // Parameters:
 //   $labels: list of strings, node labels to include (e.g. ["Risk", "Recommendation"])
-//   $skip: integer, rows to skip (paging)
-//   $limit: integer, the most rows to return
+//   $after: string, read entities whose id sorts after this one ("" from the start)
+//   $through: string, and up to this id, included (one range of ids: keyset paging)
 // Returns: id, docId, chunkId, start, end, quote, asOf
-// Example: {"labels": ["Person"], "skip": 0, "limit": 1000}
+// Example: {"labels": ["Person"], "after": "", "through": "~"}
 MATCH (e)-[m:MENTIONED_IN]->(c:Chunk)
-WHERE labels(e)[0] IN $labels
+WHERE e.id > $after AND e.id <= $through AND labels(e)[0] IN $labels
 RETURN e.id AS id, m.docId AS docId, c.id AS chunkId, m.start AS start, m.end AS end,
        m.quote AS quote, m.asOf AS asOf
-ORDER BY id, docId, start
-SKIP $skip
-LIMIT $limit

@@ -77,7 +77,7 @@ class SearchSettings(BaseModel):
     )
     snippet_chars: int = Field(240, ge=40, le=2000, description="Length of highlighted snippets.")
     approximate_above: int = Field(
-        0,
+        100_000,
         ge=0,
         description="Chunks above which `kg index` writes an approximate (IVF) vector index "
         "instead of an exact one; 0 keeps it exact at any size.",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from graph_fixtures import falkordb_settings
@@ -111,3 +112,39 @@ def test_kg_queries_lists_every_query_with_a_runnable_example(
     listed = json.loads(capsys.readouterr().out)
     assert [q["name"] for q in listed] == sorted(QUERIES)
     assert all(set(q) >= {"summary", "parameters", "example"} for q in listed)
+
+
+def test_graph_index_reads_the_same_graph_in_small_pages_and_ranges(
+    corpus_graph: CypherService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import api.graph_index as graph_index
+
+    whole = graph_index.GraphIndex.load(corpus_graph)
+    assert len(whole.facts) > 50 and whole.findings and len(whole.entities) > 100
+    # A page must hold the most rows one entity has; ranges of 64 ids overflow it and split.
+    per_source: dict[str, int] = {}
+    for fact in whole.facts:
+        per_source[fact.source] = per_source.get(fact.source, 0) + 1
+    biggest = max([*per_source.values(), *(len(e) for e in whole.findings.values())])
+    monkeypatch.setattr(graph_index, "_PAGE", biggest)
+    monkeypatch.setattr(graph_index, "_IDS_PER_RANGE", 64)
+    calls: list[str] = []
+    run_named = corpus_graph.run_named
+
+    def counting(name: str, params: dict[str, Any], **kw: Any) -> Any:
+        calls.append(name)
+        return run_named(name, params, **kw)
+
+    monkeypatch.setattr(corpus_graph, "run_named", counting)
+    ranged = graph_index.GraphIndex.load(corpus_graph)
+    assert calls.count("graph_facts") > len(whole.entities) // 64  # ranges were split
+    assert ranged.entities == whole.entities
+    assert ranged.facts == whole.facts
+    assert ranged.findings == whole.findings
+
+
+@pytest.mark.parametrize("name", ["graph_entities", "graph_facts", "graph_findings"])
+def test_the_graph_index_queries_page_by_id_never_by_skip(name: str) -> None:
+    text = (ROOT / "cypher" / f"{name}.cypher").read_text("utf-8")
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("//"))
+    assert "SKIP" not in body.upper() and "$after" in body

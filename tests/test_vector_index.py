@@ -32,7 +32,19 @@ def _ivf(data: np.ndarray) -> VectorIndex:
     return index
 
 
-ADAPTERS: dict[str, Callable[[np.ndarray], VectorIndex]] = {"flat": _flat, "ivf": _ivf}
+def _ivf_probing(data: np.ndarray) -> VectorIndex:
+    # Every selection searched in the probed cells first (the path large filters take).
+    index = _ivf(data)
+    assert isinstance(index, IVFIndex)
+    index.exact_selection = 0
+    return index
+
+
+ADAPTERS: dict[str, Callable[[np.ndarray], VectorIndex]] = {
+    "flat": _flat,
+    "ivf": _ivf,
+    "ivf-probing": _ivf_probing,
+}
 
 
 @pytest.fixture(params=sorted(ADAPTERS))

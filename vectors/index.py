@@ -7,9 +7,9 @@ it, so a filtered search returns k rows whenever k selected rows exist.
 Adapters:
 - `FlatIndex`: exact inner product (FAISS IndexFlatIP). The default.
 - `IVFIndex`: an inverted-file index over k-means cells (FAISS IndexIVFFlat, inner product),
-  which probes `nprobe` cells per query. With a selector it searches the probed cells first
-  and, when they hold fewer than k selected rows, searches the selected rows exactly, so the
-  k contract holds for any filter.
+  which probes `nprobe` cells per query. A small selection (at most 20,000 rows) is scored
+  exactly; a larger one is searched in the probed cells, and exactly when they hold fewer
+  than k selected rows, so the k contract holds for any filter.
 
 `open_index` reads whichever adapter a generation was written with; `build_index` picks one
 by size (`approximate_above`). Nothing outside this module imports faiss.
@@ -27,6 +27,9 @@ import numpy as np
 from kg.errors import IndexError_
 
 _FILE = "vectors.faiss"
+# A filter selecting at most this many rows is searched exactly: scoring them costs about a
+# millisecond, and probing cells would miss selected rows outside them (bench/bench_ann.py).
+_EXACT_SELECTION = 20_000
 _KIND_FILE = "vectors.json"
 
 
@@ -169,6 +172,7 @@ class IVFIndex(_FaissIndex):
     def __init__(self, index: faiss.Index, nprobe: int = 16) -> None:
         super().__init__(index)
         self.nprobe = nprobe
+        self.exact_selection = _EXACT_SELECTION
         self._quantiser: faiss.Index | None = None  # kept alive while the index uses it
 
     @classmethod
@@ -196,13 +200,14 @@ class IVFIndex(_FaissIndex):
         selector = np.asarray(selector, dtype=np.int64)
         if len(selector) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        params = faiss.SearchParametersIVF(  # type: ignore[call-arg]
-            nprobe=self.nprobe, sel=_selector(selector)
-        )
-        rows, scores = self._search(query, k, params)
-        if len(rows) >= min(k, len(selector)):
-            return rows, scores
-        # The probed cells hold too few selected rows: score the selected rows exactly.
+        if len(selector) > self.exact_selection:
+            params = faiss.SearchParametersIVF(  # type: ignore[call-arg]
+                nprobe=self.nprobe, sel=_selector(selector)
+            )
+            rows, scores = self._search(query, k, params)
+            if len(rows) >= min(k, len(selector)):
+                return rows, scores
+        # A small selection (or probed cells holding too few of it): score it exactly.
         vectors = self.reconstruct(selector)
         exact = vectors @ np.asarray(query, dtype=np.float32).reshape(-1)
         order = np.argsort(-exact, kind="stable")[:k]
