@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from graph.cypher_gate import check_cypher
 from graph.named_queries import NamedQuery, get_named_query, load_named_queries
@@ -20,6 +20,21 @@ from kg.errors import InvalidRequest
 from kg.settings import Settings
 
 _MAX_PARAMS = 64
+
+
+class NamedQueries(Protocol):
+    """What the graph index and the entity service read through: named queries only."""
+
+    def run_named(
+        self,
+        name: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout_ms: int | None = None,
+        max_rows: int | None = None,
+    ) -> QueryResult:
+        """Run a named query with exactly its declared parameters."""
+        ...
 
 
 class CypherService:

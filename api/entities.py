@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from api.cypher import CypherService
+from api.cypher import NamedQueries
 from api.graph_index import FINDING_TYPES, GraphEntity, GraphFact, GraphIndex, norm
 from graph.model import NODE_LABELS
 from kg.errors import NotFound
@@ -163,7 +163,7 @@ class EntityService:
     def __init__(
         self,
         index: GraphIndex,
-        cypher: CypherService,
+        cypher: NamedQueries,
         *,
         acronyms: Mapping[str, Sequence[str]] | None = None,
         titles: Mapping[str, str] | None = None,

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kg.errors import (
+    GraphChanged,
     IndexError_,
     IndexNotFound,
     InvalidRequest,
@@ -36,7 +37,10 @@ STATUS: dict[type[KgError], int] = {
     IndexNotFound: 503,
     IndexError_: 503,
     StoreUnavailable: 503,
+    GraphChanged: 503,
 }
+# Seconds a client should wait before retrying (sent as Retry-After), by error.
+RETRY_AFTER: dict[type[KgError], int] = {GraphChanged: 1, IndexNotFound: 5}
 
 
 def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
@@ -79,7 +83,11 @@ def install(app: FastAPI) -> None:
             # Store and index failures may name sockets, logs or folders: not for clients.
             message = scrub_paths(message)
             detail = json.loads(scrub_paths(json.dumps(jsonable_encoder(detail))))
-        return JSONResponse(error_body(exc.code, message, detail), status_code=status)
+        retry = next((s for t, s in RETRY_AFTER.items() if isinstance(exc, t)), None)
+        headers = {"Retry-After": str(retry)} if retry is not None else None
+        return JSONResponse(
+            error_body(exc.code, message, detail), status_code=status, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from api.cypher import CypherService
+from api.cypher import NamedQueries
 from kg.vocab import default_vocabulary
 from vectors.encoder import Encoder
 
@@ -141,7 +141,7 @@ class GraphIndex:
         ]
 
     @classmethod
-    def load(cls, cypher: CypherService) -> GraphIndex:
+    def load(cls, cypher: NamedQueries) -> GraphIndex:
         """Read the whole graph's entities, facts and findings through the named queries."""
         entities = {}
         for row in _keyset_pages(cypher, "graph_entities"):
@@ -264,7 +264,7 @@ def _expansions(text: str, acronyms: Mapping[str, Sequence[str]]) -> list[str]:
     return out
 
 
-def _keyset_pages(cypher: CypherService, name: str) -> Iterable[list[Any]]:
+def _keyset_pages(cypher: NamedQueries, name: str) -> Iterable[list[Any]]:
     # Keyset paging (id > $after) keeps each page an index range; SKIP re-reads every earlier row.
     after = ""
     while True:
@@ -276,7 +276,7 @@ def _keyset_pages(cypher: CypherService, name: str) -> Iterable[list[Any]]:
 
 
 def _id_ranges(
-    cypher: CypherService, name: str, ids: Sequence[str], params: dict[str, Any]
+    cypher: NamedQueries, name: str, ids: Sequence[str], params: dict[str, Any]
 ) -> Iterable[list[Any]]:
     """Rows of a query bounded by entity id ($after < id <= $through), a range of ids at a time.
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -18,7 +17,7 @@ from kg.settings import Settings
 from kg.text import terms
 from kg.types import Chunk, Document, context_header
 from vectors.encoder import Encoder
-from vectors.generations import IndexDirectory, Snapshot
+from vectors.generations import Snapshot
 from vectors.keyword import KeywordIndex
 
 log = logging.getLogger(__name__)
@@ -56,8 +55,13 @@ class AnalysedQuery:
     periods: tuple[Period, ...] = ()
 
 
-class _Loaded:
+class LoadedIndex:
     """One index generation in memory: documents, chunks, vectors, BM25, glossary."""
+
+    @classmethod
+    def open_current(cls, settings: Settings) -> LoadedIndex:
+        """The current generation under settings.index_dir, or IndexNotFound."""
+        return cls(Snapshot.open_current(settings.index_dir, nprobe=settings.search.nprobe))
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.name = snapshot.path.name
@@ -83,31 +87,12 @@ def _keyword_text(document: Document, chunk: Chunk) -> str:
 
 
 class SearchService:
-    """Search over the current index generation; reloads when a new one is published."""
+    """Search over one index generation (a new generation gets a new service)."""
 
-    def __init__(self, settings: Settings, encoder: Encoder) -> None:
+    def __init__(self, settings: Settings, encoder: Encoder, index: LoadedIndex | None = None):
         self.settings = settings
         self.encoder = encoder
-        self._directory = IndexDirectory(settings.index_dir)
-        self._lock = threading.Lock()
-        self._loaded = _Loaded(
-            Snapshot.open_current(settings.index_dir, nprobe=settings.search.nprobe)
-        )
-
-    @property
-    def index(self) -> _Loaded:
-        """The loaded generation, swapped for a newer one if `kg index` published it."""
-        name = self._directory.current_name()
-        if name is not None and name != self._loaded.name:
-            with self._lock:
-                if name != self._loaded.name:
-                    log.info("loading new index generation %s", name)
-                    self._loaded = _Loaded(
-                        Snapshot.open_current(
-                            self.settings.index_dir, nprobe=self.settings.search.nprobe
-                        )
-                    )
-        return self._loaded
+        self.index = index if index is not None else LoadedIndex.open_current(settings)
 
     def documents(self) -> list[Document]:
         """Every indexed document, by id."""
@@ -117,7 +102,7 @@ class SearchService:
         """How many chunks a document has."""
         return len(self.index.doc_rows.get(doc_id, ()))
 
-    def analyse(self, query: str, index: _Loaded | None = None) -> AnalysedQuery:
+    def analyse(self, query: str, index: LoadedIndex | None = None) -> AnalysedQuery:
         """Expand acronyms and long forms; build each retriever's view of the query."""
         index = index or self.index
         expansions = tuple(index.glossary.expand(query))
@@ -131,7 +116,7 @@ class SearchService:
                 weights.setdefault(term, weight)
         return AnalysedQuery(query, expansions, dense_text, weights, periods(query))
 
-    def _mask(self, index: _Loaded, filters: Filters) -> np.ndarray | None:
+    def _mask(self, index: LoadedIndex, filters: Filters) -> np.ndarray | None:
         if not filters.active:
             return None
         unknown = [d for d in filters.docs if d not in index.documents]
@@ -201,7 +186,7 @@ class SearchService:
         return self._hits(index, analysed, candidates[order], fused[order], dense_of, keyword_all)
 
     @staticmethod
-    def _in_periods(index: _Loaded, rows: np.ndarray, wanted: tuple[Period, ...]) -> np.ndarray:
+    def _in_periods(index: LoadedIndex, rows: np.ndarray, wanted: tuple[Period, ...]) -> np.ndarray:
         """1.0 for rows whose document is dated in one of the periods, else 0.0."""
         out = np.zeros(len(rows), dtype=np.float32)
         for i, row in enumerate(rows.tolist()):
@@ -212,7 +197,7 @@ class SearchService:
 
     def _hits(
         self,
-        index: _Loaded,
+        index: LoadedIndex,
         analysed: AnalysedQuery,
         rows: np.ndarray,
         scores: np.ndarray,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from importlib import resources
 
 from graph.load import load_graph, loaded_documents, remove_documents
@@ -47,8 +48,14 @@ def extraction_signature() -> str:
     return digest.hexdigest()[:16]
 
 
-def sync_graph(store: GraphStore, snapshot: Snapshot) -> dict[str, object]:
-    """Bring the graph in line with an index generation; return what was done."""
+def sync_graph(
+    store: GraphStore, snapshot: Snapshot, before_change: Callable[[], None] | None = None
+) -> dict[str, object]:
+    """Bring the graph in line with an index generation; return what was done.
+
+    `before_change` is called once, before the first write (not at all when the graph is up
+    to date), so readers can stop trusting the graph while it changes.
+    """
     started = time.perf_counter()
     signature = extraction_signature()
     documents = [s.document for s in snapshot.documents()]
@@ -56,9 +63,6 @@ def sync_graph(store: GraphStore, snapshot: Snapshot) -> dict[str, object]:
     loaded = loaded_documents(store)
     if loaded == wanted:
         return {"status": "up to date", "documents": len(wanted)}
-    stale = sorted(set(loaded) - set(wanted))
-    if stale:
-        remove_documents(store, stale)
     chunks_by_doc: dict[str, list[Chunk]] = {}
     for stored in snapshot.chunks():
         chunks_by_doc.setdefault(stored.chunk.doc_id, []).append(stored.chunk)
@@ -70,6 +74,11 @@ def sync_graph(store: GraphStore, snapshot: Snapshot) -> dict[str, object]:
     t_build = time.perf_counter()
     data = build_graph(items, acronyms)
     t_load = time.perf_counter()
+    if before_change is not None:
+        before_change()
+    stale = sorted(set(loaded) - set(wanted))
+    if stale:
+        remove_documents(store, stale)
     report = load_graph(store, data, signature=signature)
     done = time.perf_counter()
     log.info("graph: %d entities, %d relations loaded", report.entities, report.relations)

@@ -184,9 +184,18 @@ class Indexer:
         started = time.perf_counter()
         store = self._store or open_guarded_store(self.settings)
         snapshot = Snapshot(current)
+        generation = current.name
+
+        def writing() -> None:
+            # Readers stop trusting the graph before the first change reaches it.
+            self.directory.mark_graph(generation, writing=True)
+
         try:
-            report.graph = sync_graph(store, snapshot)
+            report.graph = sync_graph(store, snapshot, before_change=writing)
+            self.directory.mark_graph(generation, writing=False)
         except KgError as e:
+            # Part-written: the graph matches no generation until a run completes it.
+            self.directory.mark_graph(None, writing=False)
             report.graph = {"status": "error", "error": e.message}
             log.error("graph not updated: %s (the search index is)", e.message)
         finally:

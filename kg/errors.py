@@ -62,3 +62,10 @@ class StoreUnavailable(KgError):
     """A backing store (graph database) cannot be reached."""
 
     code = "store_unavailable"
+
+
+class GraphChanged(KgError):
+    """An index run began rewriting the graph while a request read it; retrying will see the
+    new generation."""
+
+    code = "graph_changed"

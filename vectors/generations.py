@@ -28,6 +28,7 @@ from vectors.index import VectorIndex, build_index, open_index
 
 SCHEMA_VERSION = 2
 _CURRENT = "current"
+_GRAPH_STATE = "graph-state.json"
 _KEEP_GENERATIONS = 2  # the current one and the one before it (a server may still read it)
 
 _SCHEMA = """
@@ -76,6 +77,23 @@ class StoredAcronym:
 
 
 @dataclass(frozen=True)
+class GraphState:
+    """Which generation the graph store matches, and whether an index run is rewriting it.
+
+    The indexer marks the graph "writing" before it changes it and "done" with the generation
+    once it matches: a reader that sees the same "done" state before and after reading the
+    graph has read exactly that generation's graph (a seqlock over the store).
+    """
+
+    generation: str | None
+    writing: bool
+
+    def matches(self, generation: str) -> bool:
+        """Whether the graph holds exactly `generation`'s facts, with no run rewriting it."""
+        return not self.writing and self.generation == generation
+
+
+@dataclass(frozen=True)
 class Generation:
     """Everything one generation holds, ready to be written."""
 
@@ -120,6 +138,39 @@ class IndexDirectory:
             return os.readlink(self.root / _CURRENT)
         except OSError:
             return None
+
+    def graph_state(self) -> GraphState | None:
+        """What the graph store holds, as the last index run left it; None if never recorded
+        (a graph loaded by hand, or by a version that did not record it)."""
+        try:
+            raw = json.loads((self.root / _GRAPH_STATE).read_text("utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as e:
+            raise IndexError_(f"graph state in {self.root} is unreadable: {e}") from e
+        return GraphState(raw.get("generation"), bool(raw.get("writing")))
+
+    def mark_graph(self, generation: str | None, *, writing: bool) -> None:
+        """Record the graph's state atomically (write aside, fsync, rename over)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".{_GRAPH_STATE}.tmp"
+        tmp.write_text(json.dumps({"generation": generation, "writing": writing}), "utf-8")
+        _fsync_file(tmp)
+        os.replace(tmp, self.root / _GRAPH_STATE)
+        _fsync_dir(self.root)
+
+    def writer_active(self) -> bool:
+        """Whether an index run holds the writer's lock now."""
+        path = self.root / ".lock"
+        if not path.exists():
+            return False
+        with open(path) as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(f, fcntl.LOCK_UN)
+            return False
 
     @contextmanager
     def lock(self) -> Iterator[None]:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import ServicesDep
+from api.deps import SettingsDep, SnapshotDep
 from api.request import Filters, check_request
 from api.schemas import MAX_QUERY_CHARS, AskResponse, QueryText
 
@@ -28,7 +28,9 @@ class AskParams(BaseModel):
 
 
 @router.get("/ask", response_model=AskResponse)
-def ask(params: Annotated[AskParams, Query()], services: ServicesDep) -> AskResponse:
+def ask(
+    params: Annotated[AskParams, Query()], read: SnapshotDep, settings: SettingsDep
+) -> AskResponse:
     """Answer a question from the graph with cited facts and dates, plus supporting passages."""
-    question, _ = check_request(services.settings.search, params.q, None, Filters())
-    return AskResponse.from_answer(services.ask.ask(question))
+    question, _ = check_request(settings.search, params.q, None, Filters())
+    return AskResponse.from_answer(read().ask.ask(question))

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import ServicesDep
+from api.deps import CypherDep
 from graph.store import QueryResult
 
 router = APIRouter(tags=["cypher"])
@@ -69,16 +69,14 @@ class NamedQueryInfo(BaseModel):
 
 
 @router.post("/cypher", response_model=CypherResponse)
-def cypher(body: CypherRequest, services: ServicesDep) -> CypherResponse:
+def cypher(body: CypherRequest, service: CypherDep) -> CypherResponse:
     """Run one read-only Cypher statement; writes, LOAD CSV and USE are refused."""
-    result = services.cypher.run(
-        body.query, body.params, timeout_ms=body.timeoutMs, max_rows=body.maxRows
-    )
+    result = service.run(body.query, body.params, timeout_ms=body.timeoutMs, max_rows=body.maxRows)
     return CypherResponse.of(result)
 
 
 @router.get("/queries", response_model=list[NamedQueryInfo])
-def queries(services: ServicesDep) -> list[NamedQueryInfo]:
+def queries(cypher: CypherDep) -> list[NamedQueryInfo]:
     """The named queries of cypher/, with their headers."""
     return [
         NamedQueryInfo(
@@ -90,14 +88,12 @@ def queries(services: ServicesDep) -> list[NamedQueryInfo]:
             example=q.example,
             text=q.text,
         )
-        for q in services.cypher.queries.values()
+        for q in cypher.queries.values()
     ]
 
 
 @router.post("/queries/{name}", response_model=CypherResponse)
-def run_query(name: str, body: NamedQueryRequest, services: ServicesDep) -> CypherResponse:
+def run_query(name: str, body: NamedQueryRequest, cypher: CypherDep) -> CypherResponse:
     """Run a named query with its parameters."""
-    result = services.cypher.run_named(
-        name, body.params, timeout_ms=body.timeoutMs, max_rows=body.maxRows
-    )
+    result = cypher.run_named(name, body.params, timeout_ms=body.timeoutMs, max_rows=body.maxRows)
     return CypherResponse.of(result)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import ServicesDep
+from api.deps import SnapshotDep
 from api.schemas import DocumentDetail, DocumentList, DocumentSummary
 from kg.errors import NotFound
 
@@ -12,18 +12,18 @@ router = APIRouter(tags=["documents"])
 
 
 @router.get("/documents", response_model=DocumentList)
-def documents(services: ServicesDep) -> DocumentList:
+def documents(read: SnapshotDep) -> DocumentList:
     """Every indexed document with its metadata."""
-    service = services.search
+    service = read().search
     return DocumentList(
         documents=[DocumentSummary.build(d, service.chunk_count(d.id)) for d in service.documents()]
     )
 
 
 @router.get("/documents/{doc_id:path}", response_model=DocumentDetail)
-def document(doc_id: str, services: ServicesDep) -> DocumentDetail:
+def document(doc_id: str, read: SnapshotDep) -> DocumentDetail:
     """One document: metadata and the text that search offsets point into."""
-    service = services.search
+    service = read().search
     found = service.index.documents.get(doc_id)
     if found is None:
         raise NotFound(f"no document with id {doc_id!r}")

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.deps import ServicesDep
+from api.deps import SnapshotDep
 from api.entities import (
     ENTITY_TYPES,
     MAX_CHAIN_DEPTH,
@@ -343,30 +343,30 @@ class DependenciesResponse(BaseModel):
 
 @router.get("/entities", response_model=EntitySearchResponse)
 def find_entities(
-    params: Annotated[EntitySearchParams, Query()], services: ServicesDep
+    params: Annotated[EntitySearchParams, Query()], read: SnapshotDep
 ) -> EntitySearchResponse:
     """Find entities by name, alias, acronym, rank-free person name or fuzzy spelling."""
-    return EntitySearchResponse.of(services.entities.find(params.q, params.type, params.limit))
+    return EntitySearchResponse.of(read().entities.find(params.q, params.type, params.limit))
 
 
 @router.get("/entities/{entity_id}", response_model=EntityCardOut)
-def entity_card(entity_id: str, services: ServicesDep) -> EntityCardOut:
+def entity_card(entity_id: str, read: SnapshotDep) -> EntityCardOut:
     """The entity card: properties, every source quote with document and date, and facts."""
-    return EntityCardOut.of_card(services.entities.card(entity_id))
+    return EntityCardOut.of_card(read().entities.card(entity_id))
 
 
 @router.get("/entities/{entity_id}/neighbours", response_model=NeighboursResponse)
 def neighbours(
-    entity_id: str, params: Annotated[NeighbourParams, Query()], services: ServicesDep
+    entity_id: str, params: Annotated[NeighbourParams, Query()], read: SnapshotDep
 ) -> NeighboursResponse:
     """The entities and relationships within depth hops (1..3), with provenance; capped."""
-    return NeighboursResponse.of(services.entities.neighbours(entity_id, params.depth))
+    return NeighboursResponse.of(read().entities.neighbours(entity_id, params.depth))
 
 
 @router.get("/initiatives/{initiative_id}/dependencies", response_model=DependenciesResponse)
 def dependencies(
-    initiative_id: str, params: Annotated[DependencyParams, Query()], services: ServicesDep
+    initiative_id: str, params: Annotated[DependencyParams, Query()], read: SnapshotDep
 ) -> DependenciesResponse:
     """What an initiative depends on and what depends on it, to depth hops."""
-    chain = services.entities.dependencies(initiative_id, params.depth, params.direction)
+    chain = read().entities.dependencies(initiative_id, params.depth, params.direction)
     return DependenciesResponse.of(chain)

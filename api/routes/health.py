@@ -46,7 +46,7 @@ def health(services: ServicesDep) -> Health:
     """Whether the service is up and what index it serves."""
     model = services.encoder.display_name
     try:
-        index = services.search.index
+        index = services.snapshot().index
     except IndexNotFound:
         return Health(status="no_index", documents=0, chunks=0, index=None, model=model)
     return Health(

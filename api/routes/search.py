@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import ServicesDep
+from api.deps import ModelLoadingDep, SettingsDep, SnapshotDep
 from api.request import Filters, check_request
 from api.schemas import Expansion, SearchParams, SearchResponse, SearchResult
 
@@ -14,13 +14,18 @@ router = APIRouter(tags=["search"])
 
 
 @router.get("/search", response_model=SearchResponse)
-def search(params: Annotated[SearchParams, Query()], services: ServicesDep) -> SearchResponse:
+def search(
+    params: Annotated[SearchParams, Query()],
+    read: SnapshotDep,
+    settings: SettingsDep,
+    model_loading: ModelLoadingDep,
+) -> SearchResponse:
     """Hybrid (dense + BM25) search over passages, with citations and highlighted snippets."""
     filters = Filters(tuple(params.doc), params.date_from, params.date_to)
-    query, k = check_request(services.settings.search, params.q, params.k, filters)
-    service = services.search
+    query, k = check_request(settings.search, params.q, params.k, filters)
+    service = read().search
     mode = params.mode
-    if mode == "hybrid" and services.warm_up_state == "running" and not services.encoder.loaded:
+    if mode == "hybrid" and model_loading:
         mode = "keyword"  # the model is still loading: answer now, and say how
     hits = service.search(query, k, filters, mode)
     expansions = service.analyse(query).expansions
