@@ -210,13 +210,14 @@ class GraphAnswerer:
             if key in seen:
                 continue
             document = documents[d.doc_id]
+            text = index.snapshot.document_text(d.doc_id) or ""
             seen[key] = FactAnswer(
                 subject=d.acronym,
                 relation="STANDS_FOR",
                 object=d.expansion,
                 as_of=document.date.isoformat() if document.date else None,
                 doc=d.doc_id,
-                quote=" ".join(document.text[d.start : d.end].split()),
+                quote=" ".join(text[d.start : d.end].split()),
                 title=document.title,
                 start=d.start,
                 end=d.end,
@@ -290,7 +291,8 @@ class GraphAnswerer:
     def _passage_similarity(self, facts: list[GraphFact], question: str) -> np.ndarray:
         """Cosine of the question to each fact's passage (its chunk's vector in FAISS)."""
         index = self.search.index
-        rows = [index.chunk_rows.get(f.evidence.chunk_id or "", -1) for f in facts]
+        known_rows = index.rows_of([f.evidence.chunk_id for f in facts if f.evidence.chunk_id])
+        rows = [known_rows.get(f.evidence.chunk_id or "", -1) for f in facts]
         known = [r for r in rows if r >= 0]
         out = np.zeros(len(facts), dtype=np.float32)
         if not known:

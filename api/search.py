@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Literal
 
 import numpy as np
@@ -12,13 +13,13 @@ import numpy as np
 from api.query import Glossary, Period, default_acronyms, periods
 from api.request import Filters, check_request  # noqa: F401 (re-exported)
 from api.snippets import snippet
-from kg.errors import InvalidRequest
+from kg.errors import IndexError_, InvalidRequest
 from kg.settings import Settings
 from kg.text import terms
-from kg.types import Chunk, Document, context_header
+from kg.types import Chunk, Document
 from vectors.encoder import Encoder
 from vectors.generations import Snapshot
-from vectors.keyword import KeywordIndex
+from vectors.keyword import KeywordIndex, keyword_text
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,14 @@ class AnalysedQuery:
 
 
 class LoadedIndex:
-    """One index generation in memory: documents, chunks, vectors, BM25, glossary."""
+    """One index generation, opened for reading.
+
+    What every query touches is in memory: the documents' metadata (`documents`; their
+    texts are read on demand with document()), the document of each row, the vectors, the
+    memory-mapped BM25 matrix and the glossary. Chunk texts stay in the generation's SQLite
+    table and are read for the rows a query returns, so opening a generation costs seconds
+    at a million chunks and its memory does not grow with their text.
+    """
 
     @classmethod
     def open_current(cls, settings: Settings) -> LoadedIndex:
@@ -66,24 +74,66 @@ class LoadedIndex:
     def __init__(self, snapshot: Snapshot) -> None:
         self.name = snapshot.path.name
         self.snapshot = snapshot
-        self.documents = {s.document.id: s.document for s in snapshot.documents()}
-        self.chunks = [s.chunk for s in snapshot.chunks()]
-        self.chunk_rows = {c.id: row for row, c in enumerate(self.chunks)}
+        self.documents = {s.document.id: s.document for s in snapshot.documents(text=False)}
         self.vectors = snapshot.vectors
-        self.doc_rows: dict[str, np.ndarray] = {}
-        doc_ids = np.asarray([c.doc_id for c in self.chunks])
-        for doc_id in self.documents:
-            self.doc_rows[doc_id] = np.flatnonzero(doc_ids == doc_id)
-        self.keyword = KeywordIndex(
-            [_keyword_text(self.documents[c.doc_id], c) for c in self.chunks]
-        )
+        doc_ids = sorted(self.documents)
+        code = {doc_id: i for i, doc_id in enumerate(doc_ids)}
+        row_docs = snapshot.row_documents()
+        self.size = len(row_docs)
+        # Rows grouped by document: one stable sort of the rows' document codes.
+        codes = np.fromiter((code[d] for d in row_docs), dtype=np.int32, count=self.size)
+        del row_docs
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(doc_ids) + 1))
+        self.doc_rows: dict[str, np.ndarray] = {
+            doc_id: order[bounds[i] : bounds[i + 1]] for i, doc_id in enumerate(doc_ids)
+        }
+        self._row_dates = np.asarray(
+            [_ordinal(self.documents[d].date) for d in doc_ids], dtype=np.int64
+        )[codes]
+        if KeywordIndex.saved(snapshot.path):
+            self.keyword = KeywordIndex.load(snapshot.path)
+        else:  # a generation written before keyword indexes were saved with it
+            log.warning("%s has no saved keyword index: building it in memory", self.name)
+            self.keyword = KeywordIndex.build(
+                keyword_text(self.documents[c.doc_id], c)
+                for c in (s.chunk for s in snapshot.chunks())
+            )
+        if len(self.keyword) != self.size:
+            raise IndexError_(
+                f"index generation {snapshot.path}: keyword index has {len(self.keyword)} rows, "
+                f"the chunk table {self.size}"
+            )
         self.glossary = Glossary.build(snapshot.acronyms(), default_acronyms())
 
+    def chunks(self, rows: Sequence[int]) -> list[Chunk]:
+        """The chunks of `rows`, in that order."""
+        return self.snapshot.chunks_at(rows)
 
-def _keyword_text(document: Document, chunk: Chunk) -> str:
-    """What BM25 indexes for a chunk: its section heading and its text."""
-    header = context_header(document, chunk.section)
-    return f"{header}\n{chunk.text}"
+    def rows_of(self, chunk_ids: Sequence[str]) -> dict[str, int]:
+        """The row of each known chunk id."""
+        return self.snapshot.rows_of(chunk_ids)
+
+    def document(self, doc_id: str) -> Document | None:
+        """One document with its text, None if the generation does not hold it."""
+        found = self.documents.get(doc_id)
+        if found is None:
+            return None
+        text = self.snapshot.document_text(doc_id)
+        return None if text is None else replace(found, text=text)
+
+    def rows_dated_in(self, rows: np.ndarray, wanted: Sequence[Period]) -> np.ndarray:
+        """1.0 for rows whose document is dated in one of the periods, else 0.0."""
+        dates = self._row_dates[rows]
+        out = np.zeros(len(rows), dtype=np.float32)
+        for i, ordinal in enumerate(dates.tolist()):
+            if ordinal and any(p.contains(date.fromordinal(ordinal)) for p in wanted):
+                out[i] = 1.0
+        return out
+
+
+def _ordinal(day: date | None) -> int:
+    return day.toordinal() if day is not None else 0
 
 
 class SearchService:
@@ -122,7 +172,7 @@ class SearchService:
         unknown = [d for d in filters.docs if d not in index.documents]
         if unknown:
             raise InvalidRequest(f"doc: unknown document(s): {', '.join(unknown)}")
-        mask = np.zeros(len(index.chunks), dtype=bool)
+        mask = np.zeros(index.size, dtype=bool)
         for doc_id, document in index.documents.items():
             if filters.docs and doc_id not in filters.docs:
                 continue
@@ -142,7 +192,7 @@ class SearchService:
         index = self.index
         filters = filters or Filters()
         mask = self._mask(index, filters)
-        n = len(index.chunks)
+        n = index.size
         if n == 0 or (mask is not None and not mask.any()):
             return []
         analysed = self.analyse(query, index)
@@ -181,19 +231,9 @@ class SearchService:
         alpha = self.settings.search.dense_weight
         fused = alpha * _minmax(dense_c) + (1.0 - alpha) * _minmax(keyword_c)
         if analysed.periods:
-            fused += _PERIOD_BOOST * self._in_periods(index, candidates, analysed.periods)
+            fused += _PERIOD_BOOST * index.rows_dated_in(candidates, analysed.periods)
         order = np.argsort(-fused, kind="stable")[:k]
         return self._hits(index, analysed, candidates[order], fused[order], dense_of, keyword_all)
-
-    @staticmethod
-    def _in_periods(index: LoadedIndex, rows: np.ndarray, wanted: tuple[Period, ...]) -> np.ndarray:
-        """1.0 for rows whose document is dated in one of the periods, else 0.0."""
-        out = np.zeros(len(rows), dtype=np.float32)
-        for i, row in enumerate(rows.tolist()):
-            when = index.documents[index.chunks[row].doc_id].date
-            if when is not None and any(p.contains(when) for p in wanted):
-                out[i] = 1.0
-        return out
 
     def _hits(
         self,
@@ -206,8 +246,8 @@ class SearchService:
     ) -> list[Hit]:
         highlight = set(analysed.keyword_terms) | set(terms(analysed.text))
         hits = []
-        for row, score in zip(rows.tolist(), scores.tolist(), strict=True):
-            chunk = index.chunks[row]
+        chunks = index.chunks(rows.tolist())
+        for row, score, chunk in zip(rows.tolist(), scores.tolist(), chunks, strict=True):
             hits.append(
                 Hit(
                     chunk=chunk,

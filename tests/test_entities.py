@@ -239,7 +239,7 @@ def test_card_has_every_source_with_quote_document_and_date(
     assert source["docId"] == "harbour.txt" and source["title"] == "Quayside Patrol Review"
     assert source["date"] == "2015-03-03" and source["chunkId"]
     assert source["quote"].startswith("Inspector Mara Quill leads the speed enforcement work")
-    text = services.search.index.documents["harbour.txt"].text
+    text = services.search.index.document("harbour.txt").text
     assert " ".join(text[source["start"] : source["end"]].split()) == source["quote"]
     assert [(h["kind"], h["title"], h["asOf"]) for h in card["history"]] == [
         ("rank", "Inspector", "2015-03-03")

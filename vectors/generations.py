@@ -12,10 +12,11 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,12 @@ import numpy as np
 from kg.errors import IndexError_, IndexNotFound, KgError
 from kg.types import AcronymDefinition, Chunk, Document, Page
 from vectors.index import VectorIndex, build_index, open_index
+from vectors.keyword import KeywordIndex, keyword_text
 
 SCHEMA_VERSION = 2
 _CURRENT = "current"
 _GRAPH_STATE = "graph-state.json"
+_SQL_BATCH = 500  # bound parameters per statement (SQLite allows 999 in old builds)
 _KEEP_GENERATIONS = 2  # the current one and the one before it (a server may still read it)
 
 _SCHEMA = """
@@ -197,11 +200,18 @@ class IndexDirectory:
         name = f"gen-{time.time_ns()}"
         tmp = self.root / f".tmp-{name}"
         tmp.mkdir()
-        _write_sqlite(tmp / "chunks.sqlite", generation)
-        build_index(generation.vectors, approximate_above=approximate_above).save(tmp)
+        documents = _write_sqlite(tmp / "chunks.sqlite", generation)
+        # One large structure at a time: the vector index is written and freed before the
+        # keyword index is built, so peak memory is the larger of the two, not their sum.
+        vectors = build_index(generation.vectors, approximate_above=approximate_above)
+        vectors.save(tmp)
+        del vectors
+        KeywordIndex.build(
+            keyword_text(documents[s.chunk.doc_id], s.chunk) for s in generation.chunks
+        ).save(tmp)
         (tmp / "meta.json").write_text(json.dumps(generation.meta, indent=2), "utf-8")
-        for path in tmp.iterdir():
-            _fsync_file(path)
+        for path in sorted(tmp.rglob("*"), reverse=True):  # files before their directories
+            (_fsync_file if path.is_file() else _fsync_dir)(path)
         _fsync_dir(tmp)
         final = self.root / name
         os.rename(tmp, final)
@@ -226,7 +236,16 @@ class IndexDirectory:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _write_sqlite(path: Path, generation: Generation) -> None:
+def _write_sqlite(path: Path, generation: Generation) -> dict[str, Document]:
+    """Write the generation's tables; return its documents by id, without their texts (all
+    that the keyword index needs of them is their titles)."""
+    catalogue: dict[str, Document] = {}
+
+    def document_rows() -> Iterator[tuple[Any, ...]]:
+        for stored in generation.documents:
+            catalogue[stored.document.id] = replace(stored.document, text="")
+            yield _document_row(stored)
+
     con = sqlite3.connect(path)
     try:
         con.executescript(_SCHEMA)
@@ -234,11 +253,11 @@ def _write_sqlite(path: Path, generation: Generation) -> None:
         con.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
         con.executemany(
             "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [_document_row(s) for s in generation.documents],
+            document_rows(),
         )
         con.executemany(
             "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [
+            (
                 (
                     row,
                     c.id,
@@ -254,7 +273,7 @@ def _write_sqlite(path: Path, generation: Generation) -> None:
                 )
                 for row, s in enumerate(generation.chunks)
                 for c in (s.chunk,)
-            ],
+            ),
         )
         con.executemany(
             "INSERT INTO acronyms VALUES (?,?,?,?,?,?)",
@@ -273,6 +292,7 @@ def _write_sqlite(path: Path, generation: Generation) -> None:
         con.commit()
     finally:
         con.close()
+    return catalogue
 
 
 def _document_row(stored: StoredDocument) -> tuple[Any, ...]:
@@ -334,6 +354,7 @@ class Snapshot:
 
     def __init__(self, path: Path, *, nprobe: int = 16) -> None:
         self.path = path
+        self._lock = threading.Lock()
         try:
             self._con = sqlite3.connect(
                 f"file:{path / 'chunks.sqlite'}?mode=ro", uri=True, check_same_thread=False
@@ -357,19 +378,66 @@ class Snapshot:
             raise IndexNotFound(f"no index in {root}: run `kg index` first")
         return cls(current, nprobe=nprobe)
 
-    def documents(self) -> list[StoredDocument]:
-        """Every document, by id."""
-        rows = self._con.execute("SELECT * FROM documents ORDER BY id")
+    def documents(self, *, text: bool = True) -> list[StoredDocument]:
+        """Every document, by id; with text=False each Document's text is left empty (for a
+        catalogue of metadata; read the text with document_text())."""
+        columns = "*"
+        if not text:
+            names = [r[1] for r in self._read("PRAGMA table_info(documents)") if r[1] != "text"]
+            columns = ", ".join(f'"{n}"' for n in names) + ", '' AS text"
+        rows = self._read(f"SELECT {columns} FROM documents ORDER BY id")
         return [_document_from_row(r) for r in rows]
 
+    def document_text(self, doc_id: str) -> str | None:
+        """One document's text, None if the generation does not hold it."""
+        rows = self._read("SELECT text FROM documents WHERE id = ?", (doc_id,))
+        return rows[0]["text"] if rows else None
+
     def chunks(self) -> list[StoredChunk]:
-        """Every chunk in row order (row i is FAISS vector i)."""
-        rows = self._con.execute("SELECT * FROM chunks ORDER BY row")
+        """Every chunk in row order (row i is vector i)."""
+        rows = self._read("SELECT * FROM chunks ORDER BY row")
         return [StoredChunk(chunk_from_row(r), r["embed_key"]) for r in rows]
+
+    def chunks_at(self, rows: Sequence[int]) -> list[Chunk]:
+        """The chunks of `rows`, in the order given (each row must exist)."""
+        wanted = [int(r) for r in rows]
+        found: dict[int, Chunk] = {}
+        for start in range(0, len(wanted), _SQL_BATCH):
+            batch = wanted[start : start + _SQL_BATCH]
+            marks = ",".join("?" * len(batch))
+            for r in self._read(f"SELECT * FROM chunks WHERE row IN ({marks})", batch):
+                found[r["row"]] = chunk_from_row(r)
+        try:
+            return [found[r] for r in wanted]
+        except KeyError as e:
+            raise IndexError_(f"index generation {self.path} has no chunk row {e}") from e
+
+    def rows_of(self, chunk_ids: Sequence[str]) -> dict[str, int]:
+        """The row of each chunk id the generation holds (unknown ids are left out)."""
+        out: dict[str, int] = {}
+        ids = list(dict.fromkeys(chunk_ids))
+        for start in range(0, len(ids), _SQL_BATCH):
+            batch = ids[start : start + _SQL_BATCH]
+            marks = ",".join("?" * len(batch))
+            for r in self._read(f"SELECT id, row FROM chunks WHERE id IN ({marks})", batch):
+                out[r["id"]] = r["row"]
+        return out
+
+    def row_documents(self) -> list[str]:
+        """The document id of every row, in row order (one column, not whole chunks)."""
+        return [r[0] for r in self._read("SELECT doc_id FROM chunks ORDER BY row")]
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        # One connection serves every request thread; a read runs whole under the lock.
+        with self._lock:
+            try:
+                return self._con.execute(sql, params).fetchall()
+            except sqlite3.Error as e:
+                raise IndexError_(f"index generation {self.path} is unreadable: {e}") from e
 
     def acronyms(self) -> list[StoredAcronym]:
         """Every acronym definition found in the documents."""
-        rows = self._con.execute("SELECT * FROM acronyms")
+        rows = self._read("SELECT * FROM acronyms")
         return [
             StoredAcronym(
                 AcronymDefinition(r["acronym"], r["expansion"], r["doc_id"], r["start"], r["end"]),

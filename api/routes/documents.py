@@ -24,7 +24,7 @@ def documents(read: SnapshotDep) -> DocumentList:
 def document(doc_id: str, read: SnapshotDep) -> DocumentDetail:
     """One document: metadata and the text that search offsets point into."""
     service = read().search
-    found = service.index.documents.get(doc_id)
+    found = service.index.document(doc_id)
     if found is None:
         raise NotFound(f"no document with id {doc_id!r}")
     summary = DocumentSummary.build(found, service.chunk_count(doc_id))

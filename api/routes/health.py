@@ -52,7 +52,7 @@ def health(services: ServicesDep) -> Health:
     return Health(
         status="ok",
         documents=len(index.documents),
-        chunks=len(index.chunks),
+        chunks=index.size,
         index=index.name,
         model=model,
     )
