@@ -359,6 +359,10 @@ def _columns(result: FalkorResult) -> list[str]:
 
 def to_plain(value: Any) -> Any:
     """A FalkorDB result value as plain JSON-able Python (nodes, edges, paths as dicts)."""
+    # Most values are scalars: tested first by exact type, since the isinstance chain below
+    # dominated reading large results (the graph index reads 300k facts at 100k entities).
+    if value is None or type(value) in _SCALARS:
+        return value
     if isinstance(value, Node):
         return {
             "id": value.id,
@@ -389,6 +393,9 @@ def to_plain(value: Any) -> Any:
     if hasattr(value, "normalized"):  # a duration (dateutil relativedelta)
         return _iso_duration(value)
     return str(value)
+
+
+_SCALARS = frozenset({str, int, float, bool})
 
 
 def _iso_duration(d: Any) -> str:
