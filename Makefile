@@ -50,6 +50,7 @@ bench: install-test
 	$(PY) bench/bench_search.py
 	$(PY) bench/bench_startup.py
 	$(PY) bench/bench_graph.py --precision-docs 000_ed4b50d6eb52c55f.txt 002_bd7793fc1852ee61.txt 003_f4f0568b02f8161c.txt
+	$(PY) bench/bench_graph_scale.py --entities 100000 --facts 300000
 
 clean:
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache

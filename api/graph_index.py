@@ -27,7 +27,9 @@ from vectors.encoder import Encoder
 log = logging.getLogger(__name__)
 
 _PAGE = 5000
-_IDS_PER_RANGE = 1000  # entities whose facts one query reads (halved when a page overflows)
+_FIRST_RANGE = 1000  # entities whose facts the first query reads
+_IDS_PER_RANGE = 20_000  # the most entities whose facts one query reads
+_FILL = 0.7  # share of a page the next range of ids is sized to fill
 _WORD = re.compile(r"[a-z0-9]+(?:&[a-z0-9]+)*")
 # Fuzzy matching is for spelling: plain edit-distance ratio, so that a short name inside a
 # longer phrase ("crime" in "student crime reduction initiative") does not count as a match.
@@ -158,8 +160,10 @@ class GraphIndex:
                 weight = float(confidence) if confidence is not None else 1.0
                 facts.append(GraphFact(source, relation, target, evidence, weight))
         findings: dict[str, list[Evidence]] = defaultdict(list)
+        # Only risks and recommendations have findings: ranges over their ids alone.
+        finding_ids = [i for i in ids if entities[i].type in FINDING_TYPES]
         for entity_id, doc, chunk, start, end, quote, as_of in _id_ranges(
-            cypher, "graph_findings", ids, {"labels": list(FINDING_TYPES)}
+            cypher, "graph_findings", finding_ids, {"labels": list(FINDING_TYPES)}
         ):
             findings[entity_id].append(Evidence(doc, chunk, start, end, quote or "", as_of))
         # The ranges come back in the store's own order: sort, so answers are deterministic.
@@ -280,26 +284,30 @@ def _id_ranges(
 ) -> Iterable[list[Any]]:
     """Rows of a query bounded by entity id ($after < id <= $through), a range of ids at a time.
 
-    Each range is an index range over `ids` (sorted), never SKIP. A range whose rows do not
-    fit in one page is split in two and read again, down to a single id.
+    Each range is an index range over `ids` (sorted), never SKIP. The next range is sized for
+    about _FILL of a page at the number of rows per id just read, growing at most twofold
+    and to _IDS_PER_RANGE ids: sorted ids come in runs of one type, whose entities have like
+    numbers of rows (a post leads many objectives, a risk few things). A range whose rows do
+    not fit in one page is halved and read again, down to a single id.
     """
-    pending = [
-        (lo, min(lo + _IDS_PER_RANGE, len(ids))) for lo in range(0, len(ids), _IDS_PER_RANGE)
-    ]
-    pending.reverse()
-    while pending:
-        lo, hi = pending.pop()
+    lo, span = 0, min(_FIRST_RANGE, _IDS_PER_RANGE)
+    while lo < len(ids):
+        hi = min(lo + span, len(ids))
         bounds = {"after": ids[lo - 1] if lo else "", "through": ids[hi - 1]}
-        result = cypher.run_named(name, {**params, **bounds}, max_rows=_PAGE)
+        # One row past the page: the store stops there rather than at its own row cap.
+        result = cypher.run_named(name, {**params, **bounds, "limit": _PAGE + 1}, max_rows=_PAGE)
         if result.truncated and hi - lo > 1:
-            mid = (lo + hi) // 2
-            pending += [(mid, hi), (lo, mid)]
+            span = (hi - lo) // 2
             continue
         if result.truncated:
             log.warning(
                 "%s: entity %s has more than %d rows; the rest are left out", name, ids[lo], _PAGE
             )
         yield from result.rows
+        span = min(_IDS_PER_RANGE, 2 * (hi - lo))
+        if result.rows:
+            span = max(1, min(span, int(_FILL * _PAGE * (hi - lo) / len(result.rows))))
+        lo = hi
 
 
 GraphIndexLoader = Callable[[], GraphIndex]

@@ -7,7 +7,22 @@
 // Example: {"initiativeId": "initiative:troubled-family", "depth": 2}
 // A variable-length bound cannot be a parameter (FalkorDB, Neo4j), so 5 is a fixed ceiling;
 // the path is matched either way round and kept when every hop points the same way.
-MATCH p = (start {id: $initiativeId})-[:DEPENDS_ON*1..5]-(other)
+// The start is looked up under each entity label in turn: an index seek each (labels cannot
+// be parameters), where an unlabelled {id: ...} scans every node. An id begins with its
+// type, so at most one lookup finds it.
+OPTIONAL MATCH (person:Person {id: $initiativeId})
+OPTIONAL MATCH (post:Post {id: $initiativeId})
+OPTIONAL MATCH (unit:Unit {id: $initiativeId})
+OPTIONAL MATCH (initiative:Initiative {id: $initiativeId})
+OPTIONAL MATCH (organisation:Organisation {id: $initiativeId})
+OPTIONAL MATCH (theme:Theme {id: $initiativeId})
+OPTIONAL MATCH (risk:Risk {id: $initiativeId})
+OPTIONAL MATCH (recommendation:Recommendation {id: $initiativeId})
+OPTIONAL MATCH (objective:Objective {id: $initiativeId})
+WITH coalesce(person, post, unit, initiative, organisation, theme, risk, recommendation,
+              objective) AS start
+WHERE start IS NOT NULL
+MATCH p = (start)-[:DEPENDS_ON*1..5]-(other)
 WHERE length(p) <= $depth
 WITH start, other, nodes(p) AS hops, relationships(p) AS rels
 WHERE all(k IN range(0, size(rels) - 1) WHERE startNode(rels[k]) = hops[k])

@@ -23,24 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graph.model import ENTITY_TYPES, GraphData, quote_name
+from graph import writes
+from graph.model import ENTITY_TYPES, GraphData
 from graph.store import GraphStore
-
-_ENTITY_PROPS = (
-    "surname",
-    "givenName",
-    "ranks",
-    "ranksAsWritten",
-    "rankHistory",
-    "rankAsOf",
-    "rankDocIds",
-    "suffix",
-    "owner",
-    "frequency",
-    "kind",
-    "number",
-    "docIds",
-)
 
 
 @dataclass(frozen=True)
@@ -68,29 +53,26 @@ def _doc_row(document: Any, signature: str | None) -> dict[str, Any]:
 
 def loaded_documents(store: GraphStore) -> dict[str, tuple[str | None, str | None]]:
     """Documents the graph holds: id -> (sha256, signature of the extraction that loaded it)."""
-    result = store.read("MATCH (d:Document) RETURN d.id, d.sha256, d.signature", max_rows=1_000_000)
+    result = store.read(writes.LOADED_DOCUMENTS, max_rows=1_000_000)
     return {row[0]: (row[1], row[2]) for row in result.rows}
 
 
 def remove_documents(store: GraphStore, doc_ids: Sequence[str]) -> None:
     """Delete documents' chunks, mentions and facts, the documents, then orphaned entities."""
     _delete_facts(store, doc_ids)
-    store.write("MATCH (d:Document) WHERE d.id IN $docs DETACH DELETE d", {"docs": list(doc_ids)})
+    store.write(writes.DELETE_DOCUMENTS, {"docs": list(doc_ids)})
     _drop_orphans(store)
 
 
 def _delete_facts(store: GraphStore, doc_ids: Sequence[str]) -> None:
     docs = {"docs": list(doc_ids)}
-    store.write("MATCH ()-[r]->() WHERE r.docId IN $docs DELETE r", docs)
-    store.write("MATCH (c:Chunk) WHERE c.docId IN $docs DETACH DELETE c", docs)
+    store.write(writes.DELETE_DOCUMENT_FACTS, docs)
+    store.write(writes.DELETE_DOCUMENT_CHUNKS, docs)
 
 
 def _drop_orphans(store: GraphStore) -> None:
     for label in ENTITY_TYPES:
-        store.write(
-            f"MATCH (e:{quote_name(label)}) OPTIONAL MATCH (e)-[m:MENTIONED_IN]->() "
-            "WITH e, count(m) AS n WHERE n = 0 DETACH DELETE e"
-        )
+        store.write(writes.drop_orphans(label))
 
 
 def load_graph(
@@ -107,9 +89,7 @@ def load_graph(
     store.ensure_schema()
     _delete_facts(store, data.doc_ids)
     store.write_batch(
-        "UNWIND $rows AS row MERGE (d:Document {id: row.id}) "
-        "SET d.title = row.title, d.date = row.date, d.format = row.format, "
-        "d.force = row.force, d.sha256 = null, d.signature = null",
+        writes.MERGE_DOCUMENTS,
         [_doc_row(d, signature) for d in data.documents],
         batch_size,
     )
@@ -127,10 +107,7 @@ def load_graph(
         for c in data.chunks
     ]
     store.write_batch(
-        "UNWIND $rows AS row MERGE (c:Chunk {id: row.id}) "
-        "SET c.docId = row.docId, c.ordinal = row.ordinal, c.start = row.start, c.end = row.end, "
-        "c.text = row.text, c.section = row.section, c.paragraph = row.paragraph "
-        "WITH c, row MATCH (d:Document {id: row.docId}) MERGE (c)-[:FROM_DOCUMENT]->(d)",
+        writes.MERGE_CHUNKS,
         chunk_rows,
         batch_size,
     )
@@ -141,7 +118,7 @@ def load_graph(
     for entity in data.entities:
         labels[entity.id] = entity.type
         row: dict[str, Any] = {"id": entity.id, "name": entity.name, "aliases": entity.aliases}
-        for key in _ENTITY_PROPS:
+        for key in writes.ENTITY_PROPERTIES:
             row[key] = entity.properties.get(key)
         by_label[entity.type].append(row)
         per_chunk: dict[str, dict[str, Any]] = {}
@@ -166,26 +143,12 @@ def load_graph(
                 "mentions": 1,
             }
         mention_rows[entity.type].extend(per_chunk.values())
-    sets = ", ".join(f"e.{key} = row.{key}" for key in ("name", "aliases", *_ENTITY_PROPS))
     for label, rows in sorted(by_label.items()):
-        store.write_batch(
-            f"UNWIND $rows AS row MERGE (e:{quote_name(label)} {{id: row.id}}) SET {sets}",
-            rows,
-            batch_size,
-        )
+        store.write_batch(writes.merge_entities(label), rows, batch_size)
     mention_count = 0
     for label, rows in sorted(mention_rows.items()):
         mention_count += len(rows)
-        store.write_batch(
-            f"UNWIND $rows AS row MATCH (e:{quote_name(label)} {{id: row.entityId}}) "
-            "MATCH (c:Chunk {id: row.chunkId}) "
-            "MERGE (e)-[m:MENTIONED_IN {docId: row.docId}]->(c) "
-            "SET m.chunkId = row.chunkId, m.start = row.start, m.end = row.end, "
-            "m.quote = row.quote, m.asOf = row.asOf, m.rule = row.rule, "
-            "m.confidence = row.confidence, m.surface = row.surface, m.mentions = row.mentions",
-            rows,
-            batch_size,
-        )
+        store.write_batch(writes.merge_mentions(label), rows, batch_size)
     rel_rows: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for rel in data.relations:
         per_doc: dict[str, list[Any]] = defaultdict(list)
@@ -214,36 +177,13 @@ def load_graph(
                 }
             )
     rel_count = 0
-    props = (
-        "chunkId",
-        "start",
-        "end",
-        "quote",
-        "asOf",
-        "rule",
-        "confidence",
-        "quotes",
-        "chunkIds",
-        "starts",
-        "ends",
-        "rules",
-        "confidences",
-    )
-    rel_sets = ", ".join(f"r.{p} = row.{p}" for p in props)
     for (src_label, rel_type, dst_label), rows in sorted(rel_rows.items()):
         rel_count += len(rows)
-        store.write_batch(
-            f"UNWIND $rows AS row MATCH (a:{quote_name(src_label)} {{id: row.source}}) "
-            f"MATCH (b:{quote_name(dst_label)} {{id: row.target}}) "
-            f"MERGE (a)-[r:{quote_name(rel_type)} {{docId: row.docId}}]->(b) SET {rel_sets}",
-            rows,
-            batch_size,
-        )
+        store.write_batch(writes.merge_facts(src_label, rel_type, dst_label), rows, batch_size)
     _drop_orphans(store)
     # Last: mark the documents as loaded by these rules (a load that died before this is redone).
     store.write_batch(
-        "UNWIND $rows AS row MATCH (d:Document {id: row.id}) "
-        "SET d.sha256 = row.sha256, d.signature = row.signature",
+        writes.MARK_DOCUMENTS_LOADED,
         [_doc_row(d, signature) for d in data.documents],
         batch_size,
     )

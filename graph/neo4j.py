@@ -18,7 +18,7 @@ from neo4j.exceptions import (
 )
 from neo4j.graph import Node, Path, Relationship
 
-from graph.model import ID_PROPERTY, NODE_LABELS, quote_name
+from graph import writes
 from graph.store import QueryBounds, QueryResult, batches, check_batch_query, take_rows
 from kg.errors import KgError, QueryRejected, QueryTimeout, StoreUnavailable
 
@@ -30,8 +30,6 @@ T = TypeVar("T")
 # Driver-side retries of transient failures; kept short so a failing read does not keep an
 # analyst's request open for the driver's default 30 s.
 MAX_RETRY_TIME_S = 5.0
-DELETE_BATCH = "MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS deleted"
-AWAIT_INDEXES = "CALL db.awaitIndexes()"
 
 
 class Neo4jStore:
@@ -115,18 +113,18 @@ class Neo4jStore:
 
     def ensure_schema(self) -> None:
         """A unique constraint (with its index) on `id` for every node label."""
-        for statement in schema_statements():
+        for statement in writes.neo4j_schema_statements():
             self._auto_commit(statement)
-        self._auto_commit(AWAIT_INDEXES)
+        self._auto_commit(writes.NEO4J_AWAIT_INDEXES)
 
     def clear(self) -> None:
         """Delete every node and relationship, then the constraints ensure_schema made."""
         # In batches, each its own transaction, so a large graph needs no huge transaction.
         # (CALL { ... } IN TRANSACTIONS would do it in one statement, but its syntax changed
         # within Neo4j 5: the old form is deprecated, the new one needs 5.23.)
-        while self.write(DELETE_BATCH).rows[0][0]:
+        while self.write(writes.NEO4J_DELETE_BATCH).rows[0][0]:
             pass
-        for statement in drop_statements():
+        for statement in writes.neo4j_drop_statements():
             self._auto_commit(statement)
 
     def close(self) -> None:
@@ -213,24 +211,6 @@ def credentials(graph: GraphSettings) -> tuple[str, str]:
     if not sep or not user or not password:
         raise StoreUnavailable("KG_GRAPH__NEO4J_AUTH_FILE must hold user/password, as NEO4J_AUTH")
     return user, password
-
-
-def schema_statements() -> list[str]:
-    """The statements ensure_schema sends (the tests lint them with Neo4j's grammar)."""
-    return [
-        f"CREATE CONSTRAINT {_constraint_name(label)} IF NOT EXISTS "
-        f"FOR (n:{quote_name(label)}) REQUIRE n.{ID_PROPERTY} IS UNIQUE"
-        for label in NODE_LABELS
-    ]
-
-
-def drop_statements() -> list[str]:
-    """The statements clear sends after deleting the data (linted by the tests)."""
-    return [f"DROP CONSTRAINT {_constraint_name(label)} IF EXISTS" for label in NODE_LABELS]
-
-
-def _constraint_name(label: str) -> str:
-    return f"kg_{label.lower()}_{ID_PROPERTY}"
 
 
 def _store_error(e: Exception) -> KgError:

@@ -17,11 +17,11 @@ import pytest
 from graph_fixtures import falkordb_settings
 from test_named_queries import named_query_graph
 
+from graph import writes
 from graph.cypher_gate import check_cypher
 from graph.cypher_tokens import Kind, tokenize
 from graph.load import load_graph
 from graph.named_queries import NamedQuery, load_named_queries, parse_named_query
-from graph.neo4j import AWAIT_INDEXES, DELETE_BATCH, drop_statements, schema_statements
 from graph.store import GraphStore, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,7 +54,12 @@ def test_every_cypher_file_passes_neo4j_lint() -> None:
 
 
 def test_statements_the_neo4j_adapter_sends_pass_neo4j_lint(tmp_path: Path) -> None:
-    statements = [*schema_statements(), *drop_statements(), AWAIT_INDEXES, DELETE_BATCH]
+    statements = [
+        *writes.neo4j_schema_statements(),
+        *writes.neo4j_drop_statements(),
+        writes.NEO4J_AWAIT_INDEXES,
+        writes.NEO4J_DELETE_BATCH,
+    ]
     files = []
     for i, statement in enumerate(statements):
         files.append(tmp_path / f"s{i}.cypher")

@@ -18,8 +18,9 @@ from test_extract import make_item
 from api.cypher import CypherService
 from graph.load import load_graph
 from graph.named_queries import load_named_queries
-from graph.store import open_store
+from graph.store import GraphStore, open_store
 from indexer.resolve import GraphData, build_graph
+from kg.settings import Settings
 
 CYPHER_DIR = Path(__file__).resolve().parents[1] / "cypher"
 
@@ -82,12 +83,21 @@ def named_query_graph() -> GraphData:
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CypherService]:
-    settings = falkordb_settings(tmp_path_factory.mktemp("named_queries"))
-    store = open_store(settings)
+def graph_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return falkordb_settings(tmp_path_factory.mktemp("named_queries"))
+
+
+@pytest.fixture(scope="module")
+def graph_store(graph_settings: Settings) -> Iterator[GraphStore]:
+    store = open_store(graph_settings)
     load_graph(store, named_query_graph())
-    yield CypherService(settings, store, CYPHER_DIR)
+    yield store
     store.close()
+
+
+@pytest.fixture(scope="module")
+def service(graph_settings: Settings, graph_store: GraphStore) -> CypherService:
+    return CypherService(graph_settings, graph_store, CYPHER_DIR)
 
 
 def run(service: CypherService, name: str, **params: Any) -> list[dict[str, Any]]:
@@ -359,3 +369,39 @@ def test_document_entity_keeps_the_direction_of_facts_about_the_entity(
 def test_hostile_parameters_are_values_not_cypher(service: CypherService, hostile: str) -> None:
     assert run(service, "who_leads", entityId=hostile) == []
     assert run(service, "recommendations_by_topic", entityId=hostile, topic=hostile) == []
+
+
+# The start of who_leads, dependency_chain and entity_neighbours is found by a labelled index
+# seek; before, by an unlabelled match (bench/unlabelled/). Both must give the same rows.
+UNLABELLED_DIR = Path(__file__).resolve().parents[1] / "bench" / "unlabelled"
+
+
+@pytest.mark.parametrize("name", ["who_leads", "dependency_chain", "entity_neighbours"])
+def test_labelled_start_returns_the_rows_the_unlabelled_form_did(
+    graph_store: GraphStore, name: str
+) -> None:
+    store = graph_store
+    before = load_named_queries(UNLABELLED_DIR)[name].text
+    after = load_named_queries(CYPHER_DIR)[name].text
+    ids = [
+        row[0] for row in store.read("MATCH (n) RETURN n.id ORDER BY n.id", max_rows=10_000).rows
+    ]
+    entity_ids = [i for i in ids if ":" in i]
+    assert len(entity_ids) > 10
+    cases: list[dict[str, Any]] = []
+    for i, entity_id in enumerate([*ids, "theme:no-such-theme"]):
+        if name == "who_leads":
+            cases.append({"entityId": entity_id})
+        elif name == "dependency_chain":
+            cases += [{"initiativeId": entity_id, "depth": d} for d in (1, 3, 5)]
+        else:
+            pair = [entity_id, entity_ids[(i * 7) % len(entity_ids)]]
+            cases += [{"ids": [entity_id], "limit": 100}, {"ids": pair, "limit": 100}]
+    if name == "entity_neighbours":
+        cases.append({"ids": entity_ids, "limit": 1000})
+    found = 0
+    for params in cases:
+        rows = store.read(after, params, max_rows=10_000).rows
+        assert rows == store.read(before, params, max_rows=10_000).rows, params
+        found += bool(rows)
+    assert found > 3
