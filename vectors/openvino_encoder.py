@@ -2,8 +2,10 @@
 
 The model is converted to OpenVINO's form when it loads (a few seconds, nothing downloaded)
 and runs on OpenVINO's CPU runtime; tokenising, pooling and normalising stay those of
-sentence-transformers, so the vectors are the torch backend's. optimum-intel is an optional
-install (`pip install -e '.[openvino]'`), because it holds transformers below 5.6.
+sentence-transformers, so the vectors are the torch backend's. optimum-intel is not a project
+dependency: it holds transformers below 5.6 and pulls PyPI's torchvision, which does not load
+against the CPU torch and breaks `import transformers` until it is uninstalled (README,
+Performance).
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ class OpenVINOEncoder(SentenceTransformerEncoder):
     def _load(self) -> Any:
         if not _optimum_intel_installed():
             raise KgError(
-                "the openvino encoder needs optimum-intel: pip install -e '.[openvino]' "
-                "(or set KG_EMBEDDING__ENCODER=torch)"
+                "the openvino encoder needs optimum-intel: pip install 'optimum-intel[openvino]' "
+                "'transformers<5.6', then pip uninstall torchvision (see the README); "
+                "or set KG_EMBEDDING__ENCODER=torch"
             )
         return super()._load()
