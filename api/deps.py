@@ -18,7 +18,7 @@ from api.snapshot import ReadSnapshot, Snapshots
 from graph.guard import GuardedStore, open_guarded_store
 from kg.errors import IndexNotFound, KgError
 from kg.settings import Settings
-from vectors.encoder import Encoder, SentenceTransformerEncoder
+from vectors.encoder import Encoder, ModelEncoder, make_encoder
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +49,9 @@ class Services:
     the current snapshot's, for the CLI and tests.
     """
 
-    def __init__(self, settings: Settings, encoder: SentenceTransformerEncoder | None = None):
+    def __init__(self, settings: Settings, encoder: ModelEncoder | None = None):
         self.settings = settings
-        self.encoder = encoder or SentenceTransformerEncoder(settings.embedding)
+        self.encoder = encoder or make_encoder(settings.embedding)
         self._graph: GuardedStore | None = None
         self._cypher: CypherService | None = None
         self.warm_up_state: WarmUp = "not started"

@@ -53,10 +53,10 @@ def main() -> None:
         system_from_data,
     )
     from kg.settings import Settings
-    from vectors.encoder import SentenceTransformerEncoder
+    from vectors.encoder import make_encoder
 
     settings = Settings()
-    encoder = SentenceTransformerEncoder(settings.embedding)
+    encoder = make_encoder(settings.embedding)
     chunker = Chunker(
         encoder.count_tokens,
         settings.chunk.size_tokens,

@@ -36,12 +36,12 @@ def main() -> None:
         # The encoder alone, on exactly the texts the index embedded, model already loaded.
         from indexer.chunk import Chunker
         from kg.settings import Settings
-        from vectors.encoder import SentenceTransformerEncoder
+        from vectors.encoder import make_encoder
         from vectors.generations import Snapshot
 
         settings = Settings(data_dir=data)
         snapshot = Snapshot.open_current(settings.index_dir)
-        encoder = SentenceTransformerEncoder(settings.embedding)
+        encoder = make_encoder(settings.embedding)
         chunker = Chunker(
             encoder.count_tokens,
             settings.chunk.size_tokens,

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from kg.settings import Settings
-from vectors.encoder import SentenceTransformerEncoder
+from vectors.encoder import make_encoder
 
 if __name__ == "__main__":
     texts = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
-    SentenceTransformerEncoder(Settings().embedding).encode(texts)
+    make_encoder(Settings().embedding).encode(texts)

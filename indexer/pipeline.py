@@ -29,7 +29,7 @@ from kg.errors import DocumentError, IndexError_, KgError
 from kg.settings import Settings
 from kg.stats import record_index_run
 from kg.types import AcronymDefinition, Chunk, Document, IndexReport
-from vectors.encoder import SentenceTransformerEncoder
+from vectors.encoder import ModelEncoder, make_encoder
 from vectors.generations import (
     Generation,
     IndexDirectory,
@@ -99,7 +99,7 @@ class Indexer:
     def __init__(
         self,
         settings: Settings,
-        encoder: SentenceTransformerEncoder | None = None,
+        encoder: ModelEncoder | None = None,
         store: GraphStore | None = None,
         *,
         graph: bool = True,
@@ -111,10 +111,10 @@ class Indexer:
         self.directory = IndexDirectory(settings.index_dir)
 
     @property
-    def encoder(self) -> SentenceTransformerEncoder:
+    def encoder(self) -> ModelEncoder:
         """The encoder (its model loads only when something must be embedded)."""
         if self._encoder is None:
-            self._encoder = SentenceTransformerEncoder(self.settings.embedding)
+            self._encoder = make_encoder(self.settings.embedding)
         return self._encoder
 
     def run(self, paths: Sequence[Path] | None = None, *, progress: bool = False) -> IndexReport:

@@ -12,7 +12,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from kg.settings import Settings
-from vectors.encoder import SentenceTransformerEncoder
+from vectors.encoder import ModelEncoder, make_encoder
 
 # Documents written for the tests (not taken from the corpus). Each is small: one or two chunks.
 CORPUS: dict[str, str] = {
@@ -104,10 +104,10 @@ def _plain_words_in_every_api_error() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def encoder() -> SentenceTransformerEncoder:
+def encoder() -> ModelEncoder:
     """The real bundled embedding model, loaded once for the whole session."""
     settings = Settings()
-    return SentenceTransformerEncoder(settings.embedding)
+    return make_encoder(settings.embedding)
 
 
 def write_corpus(folder: Path, documents: dict[str, str] | None = None) -> Path:
@@ -124,9 +124,7 @@ def make_settings(root: Path, **overrides: object) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def indexed(
-    tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder
-) -> Iterator[Settings]:
+def indexed(tmp_path_factory: pytest.TempPathFactory, encoder: ModelEncoder) -> Iterator[Settings]:
     """Settings pointing at an index of CORPUS, built once (read-only for tests)."""
     from indexer.pipeline import Indexer
 
@@ -139,7 +137,7 @@ def indexed(
 
 
 @pytest.fixture(scope="session")
-def services(indexed: Settings, encoder: SentenceTransformerEncoder):  # type: ignore[no-untyped-def]
+def services(indexed: Settings, encoder: ModelEncoder):  # type: ignore[no-untyped-def]
     """Read-side services over the session index."""
     from api.deps import Services
 

@@ -20,12 +20,10 @@ from api.app import create_app
 from api.deps import Services
 from indexer.pipeline import Indexer
 from kg.settings import GraphSettings, Settings
-from vectors.encoder import SentenceTransformerEncoder
+from vectors.encoder import ModelEncoder
 
 
-def copy_of_index(
-    indexed: Settings, root: Path, encoder: SentenceTransformerEncoder, **graph: Any
-) -> Settings:
+def copy_of_index(indexed: Settings, root: Path, encoder: ModelEncoder, **graph: Any) -> Settings:
     """Settings over a copy of the session's vector index, with the graph loaded into a new
     embedded FalkorDB under root (nothing is re-embedded: the documents are unchanged)."""
     shutil.copytree(indexed.index_dir, root / "data" / "index", symlinks=True)

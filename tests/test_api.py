@@ -16,7 +16,7 @@ from api.app import create_app
 from api.deps import Services
 from indexer.pipeline import Indexer
 from kg.settings import Settings
-from vectors.encoder import SentenceTransformerEncoder
+from vectors.encoder import ModelEncoder
 
 CONTRACT_FIELDS = {"doc", "chunkId", "text", "start", "end", "score", "title", "date"}
 EXTRA_FIELDS = {"section", "paragraph", "snippet"}
@@ -358,7 +358,7 @@ ESCAPE_DOC = """Handover Times Review
 
 @pytest.fixture(scope="module")
 def escape_client(
-    tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder
+    tmp_path_factory: pytest.TempPathFactory, encoder: ModelEncoder
 ) -> Iterator[TestClient]:
     """A client over an index of one document full of characters HTML must escape."""
     root = tmp_path_factory.mktemp("escape")
@@ -389,7 +389,7 @@ def empty_settings(tmp_path: Path) -> Settings:
 
 
 def test_health_without_index_says_no_index(
-    empty_settings: Settings, encoder: SentenceTransformerEncoder
+    empty_settings: Settings, encoder: ModelEncoder
 ) -> None:
     app = create_app(empty_settings, Services(empty_settings, encoder))
     with TestClient(app) as test_client:
@@ -402,7 +402,7 @@ def test_health_without_index_says_no_index(
 
 
 def test_search_without_index_is_503_index_not_found(
-    empty_settings: Settings, encoder: SentenceTransformerEncoder
+    empty_settings: Settings, encoder: ModelEncoder
 ) -> None:
     app = create_app(empty_settings, Services(empty_settings, encoder))
     with TestClient(app) as test_client:
@@ -416,7 +416,7 @@ def test_search_without_index_is_503_index_not_found(
 
 
 def test_service_serves_an_index_built_after_it_started(
-    empty_settings: Settings, encoder: SentenceTransformerEncoder
+    empty_settings: Settings, encoder: ModelEncoder
 ) -> None:
     app = create_app(empty_settings, Services(empty_settings, encoder))
     with TestClient(app) as test_client:

@@ -12,7 +12,7 @@ from conftest import make_settings, write_corpus
 from api.ask import Answer
 from api.deps import Services
 from indexer.pipeline import Indexer
-from vectors.encoder import SentenceTransformerEncoder
+from vectors.encoder import ModelEncoder
 
 BOARD_2010 = """COMMUNITY SAFETY BOARD
 4th May 2010
@@ -47,7 +47,7 @@ Leadership Update
 
 @pytest.fixture(scope="module")
 def ask_services(
-    tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder
+    tmp_path_factory: pytest.TempPathFactory, encoder: ModelEncoder
 ) -> Iterator[Services]:
     root: Path = tmp_path_factory.mktemp("ask")
     write_corpus(root / "corpus", {"board-2010.txt": BOARD_2010, "board-2015.txt": BOARD_2015})

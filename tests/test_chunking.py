@@ -11,7 +11,7 @@ from indexer.chunk import Chunker
 from indexer.clean import clean
 from indexer.load import load_document
 from indexer.segment import segment
-from vectors.encoder import SentenceTransformerEncoder
+from vectors.encoder import ModelEncoder
 
 BOARD_PAPER = """STRATEGIC POLICING BOARD
 2nd February 2016
@@ -66,9 +66,7 @@ def test_hard_wrapped_lines_are_joined_but_headings_stay() -> None:
     assert [p.number for p in structure.paragraphs] == ["1", "2"]
 
 
-def test_chunks_carry_offsets_section_and_paragraph(
-    tmp_path: Path, encoder: SentenceTransformerEncoder
-) -> None:
+def test_chunks_carry_offsets_section_and_paragraph(tmp_path: Path, encoder: ModelEncoder) -> None:
     path = tmp_path / "fleet.txt"
     path.write_text(BOARD_PAPER)
     document = load_document(path, "fleet.txt")
@@ -90,7 +88,7 @@ def test_chunks_carry_offsets_section_and_paragraph(
 
 @pytest.mark.parametrize("size", [32, 128, 250])
 def test_no_chunk_overflows_the_model_window(
-    size: int, encoder: SentenceTransformerEncoder, tmp_path: Path
+    size: int, encoder: ModelEncoder, tmp_path: Path
 ) -> None:
     long_text = "Operational Update\n\n" + " ".join(
         f"Sentence {i} reports that the neighbourhood team attended {i} community meetings."
@@ -110,7 +108,7 @@ def test_no_chunk_overflows_the_model_window(
 
 
 def test_chunk_size_larger_than_the_window_is_refused(
-    encoder: SentenceTransformerEncoder,
+    encoder: ModelEncoder,
 ) -> None:
     with pytest.raises(ValueError, match="exceeds the model window"):
         Chunker(encoder.count_tokens, 400, 0, encoder.max_text_tokens)

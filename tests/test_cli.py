@@ -14,7 +14,7 @@ from conftest import CORPUS
 
 from cli.main import main
 from kg.settings import EmbeddingSettings, Settings, get_settings
-from vectors.encoder import SentenceTransformerEncoder
+from vectors.encoder import ModelEncoder
 
 CONTRACT_KEYS = {"doc", "chunkId", "text", "start", "end", "score", "title", "date"}
 METRICS = {"R@1", "R@5", "R@10", "MRR@10"}
@@ -61,18 +61,18 @@ class Kg:
 def kg(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-    encoder: SentenceTransformerEncoder,
+    encoder: ModelEncoder,
 ) -> Iterator[Kg]:
     """`kg`, with the settings cache cleared around each test."""
 
     # Commands build their services as `kg` does; only the model (same bundled model, same
     # settings) is shared with the session, so the suite does not load it once per command.
-    def shared_encoder(settings: EmbeddingSettings) -> SentenceTransformerEncoder:
+    def shared_encoder(settings: EmbeddingSettings) -> ModelEncoder:
         assert settings == EmbeddingSettings()
         return encoder
 
-    monkeypatch.setattr("api.deps.SentenceTransformerEncoder", shared_encoder)
-    monkeypatch.setattr("indexer.pipeline.SentenceTransformerEncoder", shared_encoder)
+    monkeypatch.setattr("api.deps.make_encoder", shared_encoder)
+    monkeypatch.setattr("indexer.pipeline.make_encoder", shared_encoder)
     get_settings.cache_clear()
     yield Kg(capsys, monkeypatch)
     get_settings.cache_clear()

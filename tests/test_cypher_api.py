@@ -14,12 +14,12 @@ from api.app import create_app
 from api.deps import Services
 from cli import main as cli
 from kg.settings import get_settings
-from vectors.encoder import SentenceTransformerEncoder
+from vectors.encoder import ModelEncoder
 
 
 @pytest.fixture(scope="module")
 def graph_services(
-    tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder
+    tmp_path_factory: pytest.TempPathFactory, encoder: ModelEncoder
 ) -> Iterator[Services]:
     """Services whose graph is an embedded FalkorDB holding a small dense graph."""
     services = Services(falkordb_settings(tmp_path_factory.mktemp("cy")), encoder)

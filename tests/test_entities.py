@@ -20,7 +20,7 @@ from api.deps import Services
 from cli import main as cli
 from indexer.pipeline import Indexer
 from kg.settings import EmbeddingSettings, GraphSettings, get_settings
-from vectors.encoder import SentenceTransformerEncoder
+from vectors.encoder import ModelEncoder
 
 # Written for these tests: invented people and initiatives, two documents two years apart.
 CHAIN_CORPUS = {
@@ -55,7 +55,7 @@ def client(services: Services) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="module")
 def chain_services(
-    tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder
+    tmp_path_factory: pytest.TempPathFactory, encoder: ModelEncoder
 ) -> Iterator[Services]:
     root = tmp_path_factory.mktemp("chains")
     write_corpus(root / "corpus", CHAIN_CORPUS)
@@ -376,16 +376,16 @@ def test_dependencies_of_a_non_initiative_is_404(client: TestClient) -> None:
 @pytest.fixture
 def kg(
     services: Services,
-    encoder: SentenceTransformerEncoder,
+    encoder: ModelEncoder,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> Iterator[Any]:
     """`kg ARGS...` in-process over the session index, sharing the session's model."""
 
-    def shared_encoder(settings: EmbeddingSettings) -> SentenceTransformerEncoder:
+    def shared_encoder(settings: EmbeddingSettings) -> ModelEncoder:
         return encoder
 
-    monkeypatch.setattr("api.deps.SentenceTransformerEncoder", shared_encoder)
+    monkeypatch.setattr("api.deps.make_encoder", shared_encoder)
     monkeypatch.setenv("KG_DATA_DIR", str(services.settings.data_dir))
     get_settings.cache_clear()
 

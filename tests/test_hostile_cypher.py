@@ -19,7 +19,7 @@ from serving import copy_of_index, live_server, timed
 
 from api.deps import Services
 from kg.settings import Settings
-from vectors.encoder import SentenceTransformerEncoder
+from vectors.encoder import ModelEncoder
 
 TIMEOUT_MS = 1_000
 GRACE_MS = 500
@@ -73,7 +73,7 @@ HOSTILE = [
 def server(
     tmp_path_factory: pytest.TempPathFactory,
     indexed: Settings,
-    encoder: SentenceTransformerEncoder,
+    encoder: ModelEncoder,
 ) -> Iterator[str]:
     settings = copy_of_index(indexed, tmp_path_factory.mktemp("hostile"), encoder, **BOUNDS)
     services = Services(settings, encoder)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api.intents import SEARCH, IntentRecogniser
-from vectors.encoder import SentenceTransformerEncoder
+from vectors.encoder import ModelEncoder
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_questions_no_rule_covers_are_searches(rules_only: IntentRecogniser, que
     assert rules_only.recognise(question).name == SEARCH
 
 
-def test_examples_catch_paraphrases_the_rules_miss(encoder: SentenceTransformerEncoder) -> None:
+def test_examples_catch_paraphrases_the_rules_miss(encoder: ModelEncoder) -> None:
     recogniser = IntentRecogniser(encoder)
     found = recogniser.recognise("Which person is accountable for this work stream")
     assert (found.name, found.matched_by) == ("who_leads", "examples")

@@ -30,7 +30,7 @@ from indexer.resolve import build_graph
 from indexer.segment import segment
 from kg.errors import InvalidRequest
 from kg.settings import Settings
-from vectors.encoder import SentenceTransformerEncoder
+from vectors.encoder import ModelEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
 CYPHER_DIR = ROOT / "cypher"
@@ -40,7 +40,7 @@ QUERIES = load_named_queries(CYPHER_DIR)
 
 @pytest.fixture(scope="module")
 def corpus_graph(
-    tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder
+    tmp_path_factory: pytest.TempPathFactory, encoder: ModelEncoder
 ) -> Iterator[CypherService]:
     settings = falkordb_settings(tmp_path_factory.mktemp("corpus_graph"))
     indexer = Indexer(Settings(corpus_dir=CORPUS_DIR), encoder, graph=False)

@@ -16,11 +16,11 @@ from conftest import CORPUS, make_settings, write_corpus
 from api.search import SearchService
 from indexer.pipeline import Indexer
 from kg.settings import Settings
-from vectors.encoder import SentenceTransformerEncoder
+from vectors.encoder import ModelEncoder
 from vectors.generations import IndexDirectory, Snapshot
 
 
-def _index(settings: Settings, encoder: SentenceTransformerEncoder, *paths: Path):  # type: ignore[no-untyped-def]
+def _index(settings: Settings, encoder: ModelEncoder, *paths: Path):  # type: ignore[no-untyped-def]
     return Indexer(settings, encoder).run(list(paths) or None)
 
 
@@ -34,7 +34,7 @@ def _chunk_ids(settings: Settings) -> dict[str, set[str]]:
 
 
 @pytest.fixture()
-def workspace(tmp_path: Path, encoder: SentenceTransformerEncoder) -> Settings:
+def workspace(tmp_path: Path, encoder: ModelEncoder) -> Settings:
     """A fresh corpus folder and an index of it."""
     write_corpus(tmp_path / "corpus")
     settings = make_settings(tmp_path)
@@ -43,7 +43,7 @@ def workspace(tmp_path: Path, encoder: SentenceTransformerEncoder) -> Settings:
 
 
 def test_unchanged_documents_are_skipped_without_writing(
-    workspace: Settings, encoder: SentenceTransformerEncoder
+    workspace: Settings, encoder: ModelEncoder
 ) -> None:
     before = IndexDirectory(workspace.index_dir).current_name()
     report = _index(workspace, encoder)
@@ -53,7 +53,7 @@ def test_unchanged_documents_are_skipped_without_writing(
 
 
 def test_changed_document_is_replaced_and_only_its_new_chunks_embedded(
-    workspace: Settings, encoder: SentenceTransformerEncoder
+    workspace: Settings, encoder: ModelEncoder
 ) -> None:
     before = _chunk_ids(workspace)
     path = workspace.corpus_dir / "cadets.txt"
@@ -71,7 +71,7 @@ def test_changed_document_is_replaced_and_only_its_new_chunks_embedded(
 
 
 def test_removed_document_is_deleted_from_the_index(
-    workspace: Settings, encoder: SentenceTransformerEncoder
+    workspace: Settings, encoder: ModelEncoder
 ) -> None:
     (workspace.corpus_dir / "ferries.txt").unlink()
     report = _index(workspace, encoder)
@@ -82,9 +82,7 @@ def test_removed_document_is_deleted_from_the_index(
     assert all(h.chunk.doc_id != "ferries.txt" for h in hits)
 
 
-def test_reindexing_twice_gives_identical_chunk_ids(
-    tmp_path: Path, encoder: SentenceTransformerEncoder
-) -> None:
+def test_reindexing_twice_gives_identical_chunk_ids(tmp_path: Path, encoder: ModelEncoder) -> None:
     write_corpus(tmp_path / "a" / "corpus")
     write_corpus(tmp_path / "b" / "corpus")
     first, second = make_settings(tmp_path / "a"), make_settings(tmp_path / "b")
@@ -94,7 +92,7 @@ def test_reindexing_twice_gives_identical_chunk_ids(
 
 
 def test_bad_files_are_reported_and_skipped_and_the_rest_indexed(
-    workspace: Settings, encoder: SentenceTransformerEncoder
+    workspace: Settings, encoder: ModelEncoder
 ) -> None:
     folder = workspace.corpus_dir
     (folder / "empty.txt").write_text("")
@@ -113,7 +111,7 @@ def test_bad_files_are_reported_and_skipped_and_the_rest_indexed(
 
 
 def test_a_document_that_becomes_unreadable_keeps_its_indexed_version(
-    workspace: Settings, encoder: SentenceTransformerEncoder
+    workspace: Settings, encoder: ModelEncoder
 ) -> None:
     before = _chunk_ids(workspace)
     (workspace.corpus_dir / "cadets.txt").write_bytes(b"\xff\xfe\x00broken")
@@ -123,7 +121,7 @@ def test_a_document_that_becomes_unreadable_keeps_its_indexed_version(
 
 
 def test_crash_before_the_pointer_swap_leaves_previous_index(
-    workspace: Settings, encoder: SentenceTransformerEncoder, monkeypatch: pytest.MonkeyPatch
+    workspace: Settings, encoder: ModelEncoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = IndexDirectory(workspace.index_dir).current_name()
     (workspace.corpus_dir / "new.txt").write_text("Mounted Unit\n\nHorses patrol the park.\n")
@@ -146,7 +144,7 @@ def _stop_server(pid_file: Path) -> None:
 
 
 def test_killed_index_run_leaves_previous_index_usable(
-    tmp_path: Path, encoder: SentenceTransformerEncoder, request: pytest.FixtureRequest
+    tmp_path: Path, encoder: ModelEncoder, request: pytest.FixtureRequest
 ) -> None:
     """SIGKILL a real `kg index` process at several moments; the old index always loads."""
     write_corpus(tmp_path / "corpus")
@@ -216,7 +214,7 @@ def _graph_counts(settings: Settings) -> tuple[int, int]:
 
 
 def test_loading_the_graph_again_leaves_counts_unchanged(
-    workspace: Settings, encoder: SentenceTransformerEncoder, monkeypatch: pytest.MonkeyPatch
+    workspace: Settings, encoder: ModelEncoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import indexer.graph_step
 
@@ -229,9 +227,7 @@ def test_loading_the_graph_again_leaves_counts_unchanged(
     assert _graph_counts(workspace) == before
 
 
-def test_removed_document_leaves_the_graph(
-    workspace: Settings, encoder: SentenceTransformerEncoder
-) -> None:
+def test_removed_document_leaves_the_graph(workspace: Settings, encoder: ModelEncoder) -> None:
     from graph.store import open_store
 
     def people_named_quill() -> list[list[object]]:

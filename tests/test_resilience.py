@@ -21,7 +21,7 @@ from serving import copy_of_index, live_server
 from api.deps import Services
 from graph.falkordb import FalkorDBStore
 from kg.settings import Settings
-from vectors.encoder import SentenceTransformerEncoder
+from vectors.encoder import ModelEncoder
 
 BOUNDS: dict[str, Any] = {
     "query_timeout_ms": 1_000,
@@ -36,7 +36,7 @@ BOUNDS: dict[str, Any] = {
 def running(
     tmp_path_factory: pytest.TempPathFactory,
     indexed: Settings,
-    encoder: SentenceTransformerEncoder,
+    encoder: ModelEncoder,
 ) -> Iterator[tuple[str, Services]]:
     settings = copy_of_index(indexed, tmp_path_factory.mktemp("resilience"), encoder, **BOUNDS)
     services = Services(settings, encoder)

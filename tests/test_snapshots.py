@@ -17,7 +17,7 @@ from api.deps import GENERATION_HEADER, Services
 from indexer.pipeline import Indexer
 from kg.errors import GraphChanged, StoreUnavailable
 from kg.settings import Settings
-from vectors.encoder import SentenceTransformerEncoder
+from vectors.encoder import ModelEncoder
 from vectors.generations import IndexDirectory
 
 # Two corpora with disjoint document ids, so every cited id says which one it came from.
@@ -66,7 +66,7 @@ def _cited(path: str, body: dict[str, Any]) -> set[str]:
 
 @pytest.fixture(scope="module")
 def swapping(
-    tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder
+    tmp_path_factory: pytest.TempPathFactory, encoder: ModelEncoder
 ) -> Iterator[tuple[Settings, Services]]:
     root = tmp_path_factory.mktemp("swap")
     settings = make_settings(root)
@@ -78,7 +78,7 @@ def swapping(
 
 
 def test_generations_swapped_under_load_never_mix(
-    swapping: tuple[Settings, Services], encoder: SentenceTransformerEncoder
+    swapping: tuple[Settings, Services], encoder: ModelEncoder
 ) -> None:
     settings, services = swapping
     directory = IndexDirectory(settings.index_dir)

