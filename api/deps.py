@@ -112,14 +112,16 @@ class Services:
     def warm_up(self) -> None:
         """Load the index, the model and the graph now, so later requests are not slow.
 
-        The index comes first: keyword search needs nothing else, and /search answers from it
-        while the model loads. The first question then embeds every entity name once.
+        The index and the model load side by side: keyword search needs only the index, and
+        /search answers from it while the model loads. The first question then embeds every
+        entity name once.
         """
         self.warm_up_state = "running"
         try:
-            with contextlib.suppress(IndexNotFound):
-                self.snapshot()
+            index = threading.Thread(target=self._open_index, name="warm-up-index", daemon=True)
+            index.start()
             self.encoder.encode(["warm up"])
+            index.join()
             with contextlib.suppress(IndexNotFound):
                 snapshot = self.snapshot()
                 snapshot.search.search("warm up", k=1)
@@ -129,6 +131,14 @@ class Services:
             log.exception("warm-up failed; requests load what they need themselves")
             return
         self.warm_up_state = "done"
+
+    def _open_index(self) -> None:
+        try:
+            self.snapshot()
+        except IndexNotFound:
+            pass
+        except KgError as e:  # the requests that need the index will report it
+            log.warning("opening the index failed: %s", e.message)
 
     def start_warm_up(self) -> threading.Thread:
         """Run warm_up in a background thread (the server accepts requests meanwhile)."""

@@ -381,6 +381,9 @@ def main() -> None:
     parser.add_argument("--source", type=Path, help="an indexed data directory to draw from")
     parser.add_argument("--data", type=Path, help="where to write the synthetic generation")
     parser.add_argument("--keep", action="store_true", help="keep the synthetic data directory")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the generation already in --data (no build)"
+    )
     args = parser.parse_args()
     if _BLOCK % args.per_doc:
         parser.error(f"--per-doc must divide {_BLOCK} (documents never straddle a block)")
@@ -400,13 +403,15 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
+    if args.reuse and args.data is None:
+        parser.error("--reuse needs --data")
     if args.data is None:
         args.data = Path(tempfile.mkdtemp(prefix="kg-scale-"))
         if not args.keep:
             temporary.append(args.data)
     env["KG_DATA_DIR"] = str(args.data)
     try:
-        build_s, built = _child("build", args, env)
+        build_s, built = (None, {}) if args.reuse else _child("build", args, env)
         index_bytes = sum(f.stat().st_size for f in (args.data / "index").rglob("*") if f.is_file())
         _, loaded = _child("in-process", args, env)
         served = over_http(args, env)
@@ -419,7 +424,11 @@ def main() -> None:
             "chunks": args.chunks,
             "chunks_per_document": args.per_doc,
             "questions_x_rounds": f"dev questions x {args.rounds}",
-            "build": {"process_s": round(build_s, 2), **built, "index_mib": index_bytes >> 20},
+            "build": {
+                "process_s": build_s and round(build_s, 2),
+                **built,
+                "index_mib": index_bytes >> 20,
+            },
             "in_process": loaded,
             "http": served,
         },
