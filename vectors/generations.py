@@ -24,7 +24,7 @@ import numpy as np
 
 from kg.errors import IndexError_, IndexNotFound, KgError
 from kg.types import AcronymDefinition, Chunk, Document, Page
-from vectors.index import VectorIndex, build_index, open_index
+from vectors.index import RowSubset, VectorIndex, build_index, open_index
 
 SCHEMA_VERSION = 2
 _CURRENT = "current"
@@ -378,6 +378,18 @@ class Snapshot:
             for r in rows
         ]
 
+    def markings(self, default: str) -> dict[str, int]:
+        """How many documents carry each marking (`default` for one recorded without)."""
+        rows = self._con.execute(
+            "SELECT coalesce(classification, ?) AS m, count(*) AS n FROM documents GROUP BY m",
+            (default,),
+        )
+        return {r["m"]: r["n"] for r in rows}
+
+    def cleared(self, markings: Sequence[str], default: str) -> ClearedSnapshot:
+        """This generation as a caller cleared to see only `markings` finds it."""
+        return ClearedSnapshot(self, markings, default)
+
     def all_vectors(self) -> np.ndarray:
         """All vectors, row order."""
         return self.vectors.reconstruct(np.arange(self.vectors.size, dtype=np.int64))
@@ -385,3 +397,69 @@ class Snapshot:
     def close(self) -> None:
         """Release the SQLite connection."""
         self._con.close()
+
+
+class ClearedSnapshot(Snapshot):
+    """One generation restricted to the documents whose marking is in `markings`.
+
+    Its SQLite reads select only those documents and their chunks; its vectors are the
+    matching rows of the generation's index (vectors.index.RowSubset, a selector inside each
+    search), renumbered so that row i is its i-th chunk. A document outside does not exist
+    here: not in documents(), chunks(), acronyms() nor any vector search.
+    """
+
+    def __init__(self, base: Snapshot, markings: Sequence[str], default: str) -> None:
+        self.path = base.path
+        self.meta = base.meta
+        self._con = base._con
+        self._base = base
+        self._where = (
+            f"coalesce(d.classification, ?) IN ({', '.join('?' * len(markings))})",
+            (default, *markings),
+        )
+        rows = self._con.execute(
+            f"SELECT c.row FROM chunks c JOIN documents d ON d.id = c.doc_id "
+            f"WHERE {self._where[0]} ORDER BY c.row",
+            self._where[1],
+        )
+        self.vectors = RowSubset(base.vectors, np.asarray([r[0] for r in rows], dtype=np.int64))
+
+    def documents(self) -> list[StoredDocument]:
+        """The visible documents, by id."""
+        rows = self._con.execute(
+            f"SELECT d.* FROM documents d WHERE {self._where[0]} ORDER BY d.id", self._where[1]
+        )
+        return [_document_from_row(r) for r in rows]
+
+    def chunks(self) -> list[StoredChunk]:
+        """The visible documents' chunks in row order (row i is vector i of `vectors`)."""
+        rows = self._con.execute(
+            f"SELECT c.* FROM chunks c JOIN documents d ON d.id = c.doc_id "
+            f"WHERE {self._where[0]} ORDER BY c.row",
+            self._where[1],
+        )
+        return [StoredChunk(chunk_from_row(r), r["embed_key"]) for r in rows]
+
+    def acronyms(self) -> list[StoredAcronym]:
+        """Acronym definitions found in the visible documents only."""
+        rows = self._con.execute(
+            f"SELECT a.* FROM acronyms a JOIN documents d ON d.id = a.doc_id "
+            f"WHERE {self._where[0]}",
+            self._where[1],
+        )
+        return [
+            StoredAcronym(
+                AcronymDefinition(r["acronym"], r["expansion"], r["doc_id"], r["start"], r["end"]),
+                r["kind"],
+            )
+            for r in rows
+        ]
+
+    def markings(self, default: str) -> dict[str, int]:
+        """How many visible documents carry each marking."""
+        counts = self._base.markings(default)
+        allowed = set(self._where[1][1:])
+        return {m: n for m, n in counts.items() if m in allowed}
+
+    def close(self) -> None:
+        """Nothing: the connection is the generation's."""
