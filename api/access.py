@@ -34,7 +34,7 @@ from kg.access import (
     Right,
     Unauthenticated,
 )
-from kg.audit import AuditLog, Consultation, returned_ids
+from kg.audit import AuditLog, Consultation, ids_in_json
 from kg.errors import KgError
 from kg.keys import KeyStore
 from kg.logs import REQUEST_ID
@@ -47,6 +47,8 @@ DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.js
 JUSTIFICATION_HEADER = "x-justification"
 # Response bodies larger than this are not parsed for the audit record's ids (it says so).
 _AUDIT_PARSE_BYTES = 20_000_000
+# Bodies up to this size are parsed to count their results; larger ones are scanned.
+_AUDIT_COUNT_BYTES = 2_000_000
 _MAX_JUSTIFICATION = 500
 
 
@@ -160,13 +162,17 @@ class AccessMiddleware:
             await _reply(send, status, e.code, e.message, extra)
         finally:
             entry.status = status
-            _describe(entry, bytes(body), bytes(sent))
             entry.request_id = REQUEST_ID.get()
             try:
-                await anyio.to_thread.run_sync(self.gate.audit.append, entry)
+                # Parsing a large response and the fsync stay off the event loop.
+                await anyio.to_thread.run_sync(self._record, entry, bytes(body), bytes(sent))
             except OSError:
                 # A consultation that cannot be logged has still been answered: say so loudly.
                 log.critical("audit record not written for %s %s", entry.method, entry.endpoint)
+
+    def _record(self, entry: Consultation, body: bytes, sent: bytes) -> None:
+        _describe(entry, body, sent)
+        self.gate.audit.append(entry)
 
 
 class _TooLarge(Exception):
@@ -198,16 +204,21 @@ def _describe(entry: Consultation, body: bytes, sent: bytes) -> None:
                 entry.params = {**entry.params, **data["params"]}
     if not sent or entry.status >= 400:
         return
-    if len(sent) >= _AUDIT_PARSE_BYTES:
-        entry.params = {**entry.params, "_audit": "response too large to list its ids"}
-        return
-    try:
-        data = json.loads(sent)
-    except ValueError:
-        return
     doc_keys = ("doc", "docId", "id") if entry.endpoint.startswith("/documents") else None
-    entry.docs, entry.chunks = returned_ids(data, doc_keys or ("doc", "docId"))
-    entry.count = _count(data)
+    entry.docs, entry.chunks = ids_in_json(sent, doc_keys or ("doc", "docId"))
+    if len(sent) >= _AUDIT_PARSE_BYTES:
+        entry.params = {**entry.params, "_audit": "response too large to list every id"}
+    entry.count = _count_json(sent)
+
+
+def _count_json(sent: bytes) -> int:
+    """The count of a body, parsed only when small (-1: too large to count here)."""
+    if len(sent) > _AUDIT_COUNT_BYTES:
+        return -1
+    try:
+        return _count(json.loads(sent))
+    except ValueError:
+        return 0
 
 
 def _count(data: Any) -> int:
