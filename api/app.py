@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors, observe
+from api.access import AccessMiddleware, Gatekeeper, require
 from api.deps import Services
-from api.routes import ask, cypher, documents, entities, health, search
+from api.routes import ask, audit, cypher, documents, entities, health, search
 from kg import __version__
+from kg.access import Right
 from kg.settings import Settings, get_settings
 
 
@@ -35,12 +39,34 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app = FastAPI(
         title="policing-kg",
         version=__version__,
-        description="Knowledge graph and cited semantic search over policing documents.",
+        description="Knowledge graph and cited semantic search over policing documents. "
+        "Every route but /health and /health/live needs Authorization: Bearer <API key or "
+        "OIDC token>; what a caller sees is bounded by their clearance.",
         lifespan=lifespan,
     )
     app.state.services = services
+    gate = Gatekeeper(settings)
+    app.state.gate = gate
     errors.install(app)
+    # Inside the access log (added next, so outside this one): the log line names the caller.
+    app.add_middleware(AccessMiddleware, gate=gate)
     observe.install(app, settings.index_dir)
-    for module in (search, ask, documents, entities, cypher, health):
-        app.include_router(module.router)
+    if settings.access.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.access.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Justification", "X-Request-ID"],
+        )
+    rights: tuple[tuple[Any, Right], ...] = (
+        (search, "read"),
+        (ask, "read"),
+        (documents, "read"),
+        (entities, "read"),
+        (cypher, "query"),
+        (audit, "admin"),
+    )
+    for module, right in rights:
+        app.include_router(module.router, dependencies=[Depends(require(right))])
+    app.include_router(health.router)
     return app

@@ -10,13 +10,16 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Request, Response
 
+from api.access import PrincipalDep
 from api.ask import AskService
+from api.cleared import ClearedCypher
 from api.cypher import CypherService
 from api.entities import EntityService
 from api.search import SearchService
 from api.snapshot import ReadSnapshot, Snapshots
 from graph.guard import GuardedStore, open_guarded_store
 from kg.errors import IndexNotFound, KgError
+from kg.markings import MARKINGS, level_graph
 from kg.settings import Settings
 from vectors.encoder import Encoder, ModelEncoder, make_encoder
 
@@ -54,9 +57,12 @@ class Services:
         self.encoder = encoder or make_encoder(settings.embedding)
         self._graph: GuardedStore | None = None
         self._cypher: CypherService | None = None
+        self._level_cypher: dict[str, CypherService] = {}
         self.warm_up_state: WarmUp = "not started"
         self._lock = threading.Lock()
-        self.snapshots = Snapshots(settings, self.encoder, lambda: self.cypher, self._graph_healthy)
+        self.snapshots = Snapshots(
+            settings, self.encoder, lambda: self.cypher, self._graph_healthy, self.cypher_for
+        )
 
     def snapshot(self) -> ReadSnapshot:
         """The snapshot a request reads from start to finish (IndexNotFound before indexing)."""
@@ -101,6 +107,17 @@ class Services:
                 self._cypher = CypherService(self.settings, graph, self.settings.graph.queries_dir)
             return self._cypher
 
+    def cypher_for(self, level: str) -> CypherService:
+        """Cypher and named queries over the graph of the documents at or below `level`."""
+        graph = self.graph
+        with self._lock:
+            if level not in self._level_cypher:
+                store = graph.graph(level_graph(self.settings.graph.graph_name, level))
+                self._level_cypher[level] = CypherService(
+                    self.settings, store, self.settings.graph.queries_dir
+                )
+            return self._level_cypher[level]
+
     def close(self) -> None:
         """Release the graph store (stopping an embedded server this process started)."""
         with self._lock:
@@ -108,6 +125,7 @@ class Services:
                 self._graph.close()
                 self._graph = None
                 self._cypher = None
+                self._level_cypher = {}
 
     def warm_up(self) -> None:
         """Load the index, the model and the graph now, so later requests are not slow.
@@ -179,24 +197,29 @@ def get_services(request: Request) -> Services:
 
 class Reading:
     """The one snapshot a request reads, taken on first use, so a request that fails
-    validation never waits on a load; its generation goes back in X-KG-Generation."""
+    validation never waits on a load; its generation goes back in X-KG-Generation.
 
-    def __init__(self, services: Services, response: Response) -> None:
+    It is the caller's view of the generation: only the documents at or below their
+    clearance exist in it (api.snapshot.ReadSnapshot.view).
+    """
+
+    def __init__(self, services: Services, response: Response, clearance: str) -> None:
         self._services = services
         self._response = response
+        self._clearance = clearance
         self._snapshot: ReadSnapshot | None = None
 
     def __call__(self) -> ReadSnapshot:
         """The request's snapshot (the same one on every call)."""
         if self._snapshot is None:
-            self._snapshot = self._services.snapshot()
+            self._snapshot = self._services.snapshot().view(self._clearance)
             self._response.headers[GENERATION_HEADER] = self._snapshot.generation
         return self._snapshot
 
 
-def get_reading(request: Request, response: Response) -> Reading:
-    """A request's view of the index: one generation from start to finish."""
-    return Reading(get_services(request), response)
+def get_reading(request: Request, response: Response, principal: PrincipalDep) -> Reading:
+    """A request's view of the index: one generation from start to finish, as cleared."""
+    return Reading(get_services(request), response, principal.clearance)
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -209,9 +232,13 @@ def get_encoder(request: Request) -> Encoder:
     return get_services(request).encoder
 
 
-def get_cypher(request: Request) -> CypherService:
-    """Cypher over the live graph store (analysts' queries see the graph as it is now)."""
-    return get_services(request).cypher
+def get_cypher(request: Request, principal: PrincipalDep) -> CypherService | ClearedCypher:
+    """Cypher over the live graph store (analysts' queries see the graph as it is now): the
+    full graph for a caller who may see every document, else their clearance's own graph."""
+    services = get_services(request)
+    if principal.clearance == MARKINGS[-1]:
+        return services.cypher
+    return ClearedCypher(services, principal.clearance)
 
 
 def model_loading(request: Request) -> bool:
@@ -225,5 +252,5 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 SnapshotDep = Annotated[Reading, Depends(get_reading)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 EncoderDep = Annotated[Encoder, Depends(get_encoder)]
-CypherDep = Annotated[CypherService, Depends(get_cypher)]
+CypherDep = Annotated[CypherService | ClearedCypher, Depends(get_cypher)]
 ModelLoadingDep = Annotated[bool, Depends(model_loading)]

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kg.access import Forbidden, JustificationRequired, RateLimited, Unauthenticated
 from kg.errors import (
     GraphChanged,
     IndexError_,
@@ -30,6 +31,10 @@ from kg.validation import plain_problem
 log = logging.getLogger(__name__)
 
 STATUS: dict[type[KgError], int] = {
+    Unauthenticated: 401,
+    Forbidden: 403,
+    RateLimited: 429,
+    JustificationRequired: 400,
     InvalidRequest: 422,
     QueryRejected: 400,
     NotFound: 404,
@@ -40,7 +45,7 @@ STATUS: dict[type[KgError], int] = {
     GraphChanged: 503,
 }
 # Seconds a client should wait before retrying (sent as Retry-After), by error.
-RETRY_AFTER: dict[type[KgError], int] = {GraphChanged: 1, IndexNotFound: 5}
+RETRY_AFTER: dict[type[KgError], int] = {GraphChanged: 1, IndexNotFound: 5, RateLimited: 1}
 
 
 def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
@@ -85,6 +90,8 @@ def install(app: FastAPI) -> None:
             detail = json.loads(scrub_paths(json.dumps(jsonable_encoder(detail))))
         retry = next((s for t, s in RETRY_AFTER.items() if isinstance(exc, t)), None)
         headers = {"Retry-After": str(retry)} if retry is not None else None
+        if status == 401:
+            headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
         return JSONResponse(
             error_body(exc.code, message, detail), status_code=status, headers=headers
         )

@@ -15,13 +15,15 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 from prometheus_fastapi_instrumentator import Instrumentator
 
+from api.access import require
 from kg import metrics
+from kg.access import Principal
 from kg.logs import REQUEST_ID
 from kg.stats import read_index_stats
 
@@ -80,14 +82,24 @@ def install(app: FastAPI, index_dir: Path) -> None:
                     "route": getattr(route, "path", None) or "(unmatched)",
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    # Filled in once access control lands (who the bearer token belongs to).
-                    "caller": None,
+                    # Who the bearer credential belongs to (api.access signed them in).
+                    "caller": _caller(request),
                 },
             )
             REQUEST_ID.reset(token)
 
-    @app.get("/metrics", include_in_schema=True, tags=["health"])
+    @app.get(
+        "/metrics",
+        include_in_schema=True,
+        tags=["health"],
+        dependencies=[Depends(require("admin"))],
+    )
     def prometheus_metrics() -> Response:
         """Prometheus text format: requests per route, latency, and the service's counters."""
         body = generate_latest(registry) + generate_latest(metrics.REGISTRY)
         return Response(body, media_type=CONTENT_TYPE)
+
+
+def _caller(request: Request) -> str | None:
+    principal = request.scope.get("state", {}).get("principal")
+    return principal.subject if isinstance(principal, Principal) else None

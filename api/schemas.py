@@ -150,13 +150,14 @@ class DocumentDetail(DocumentSummary):
 
 
 class Health(BaseModel):
-    """Body of GET /health."""
+    """Body of GET /health: the status alone to an anonymous caller; the counts of what the
+    caller may see, the index and the model to a signed-in one."""
 
     status: Literal["ok", "no_index"]
-    documents: int
-    chunks: int
-    index: str | None
-    model: str
+    documents: int | None = None
+    chunks: int | None = None
+    index: str | None = None
+    model: str | None = None
 
 
 class EntityOut(BaseModel):

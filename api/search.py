@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
@@ -19,7 +20,6 @@ from kg.text import terms
 from kg.types import Chunk, Document
 from vectors.encoder import Encoder
 from vectors.generations import Snapshot
-from vectors.keyword import KeywordIndex, keyword_text
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,8 @@ _EXPANSION_WEIGHT = 0.6
 # A passage from a document dated in the period a query names ("chief constable 2006") gains
 # this much of the fused score's range: a nudge between close candidates, not a filter.
 _PERIOD_BOOST = 0.15
+# Query encodings run here, beside the keyword scoring of the same request.
+_ENCODING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="query-encoder")
 
 
 @dataclass(frozen=True)
@@ -91,14 +93,7 @@ class LoadedIndex:
         self._row_dates = np.asarray(
             [_ordinal(self.documents[d].date) for d in doc_ids], dtype=np.int64
         )[codes]
-        if KeywordIndex.saved(snapshot.path):
-            self.keyword = KeywordIndex.load(snapshot.path)
-        else:  # a generation written before keyword indexes were saved with it
-            log.warning("%s has no saved keyword index: building it in memory", self.name)
-            self.keyword = KeywordIndex.build(
-                keyword_text(self.documents[c.doc_id], c)
-                for c in (s.chunk for s in snapshot.chunks())
-            )
+        self.keyword = snapshot.keyword_index()
         if len(self.keyword) != self.size:
             raise IndexError_(
                 f"index generation {snapshot.path}: keyword index has {len(self.keyword)} rows, "
@@ -198,23 +193,30 @@ class SearchService:
         analysed = self.analyse(query, index)
         depth = min(max(self.settings.search.candidates, k), n)
 
-        dense_rows, dense_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        if mode != "keyword":
-            qvec = self.encoder.encode([analysed.dense_text])
-            selector = None if mask is None else np.flatnonzero(mask)
-            dense_rows, dense_scores = index.vectors.search(qvec[0], depth, selector)
+        # The query is embedded on another thread while BM25 scores on this one: torch and
+        # numpy release the GIL, so on two cores the keyword side costs no wall time.
+        encoding = (
+            _ENCODING.submit(self.encoder.encode, [analysed.dense_text])
+            if mode != "keyword"
+            else None
+        )
         keyword_all = np.zeros(n, dtype=np.float32)
         if mode != "dense":
             keyword_all = index.keyword.scores(analysed.keyword_terms)
             if mask is not None:
                 keyword_all[~mask] = 0.0
+        keyword_rows = _top(keyword_all, depth) if mode != "dense" else np.zeros(0, np.int64)
+        dense_rows, dense_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if encoding is not None:
+            qvec = encoding.result()
+            selector = None if mask is None else np.flatnonzero(mask)
+            dense_rows, dense_scores = index.vectors.search(qvec[0], depth, selector)
 
         if mode == "dense":
             dense_of = dict(zip(dense_rows.tolist(), dense_scores.tolist(), strict=True))
             return self._hits(
                 index, analysed, dense_rows[:k], dense_scores[:k], dense_of, keyword_all
             )
-        keyword_rows = _top(keyword_all, depth)
         if mode == "keyword":
             rows = keyword_rows[:k]
             return self._hits(index, analysed, rows, keyword_all[rows], {}, keyword_all)

@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from api.ask import AskService
@@ -32,6 +32,7 @@ from api.intents import IntentRecogniser
 from api.search import LoadedIndex, SearchService
 from graph.store import QueryResult
 from kg.errors import GraphChanged, IndexNotFound, KgError, StoreUnavailable
+from kg.markings import MARKINGS, at_or_below, level_graph, rank
 from kg.settings import Settings
 from vectors.encoder import Encoder
 from vectors.generations import GraphState, IndexDirectory, Snapshot
@@ -58,7 +59,12 @@ class GraphParts:
 
 @dataclass(frozen=True)
 class ReadSnapshot:
-    """One index generation with its search, question answering and (when it matches) graph."""
+    """One index generation with its search, question answering and (when it matches) graph.
+
+    The snapshot sees every document; `views` holds, for each clearance that must not see
+    them all, the same generation restricted to the documents at or below it (its own
+    documents, chunks, vectors, keyword index, glossary and graph): `view(clearance)`.
+    """
 
     generation: str
     search: SearchService
@@ -66,6 +72,14 @@ class ReadSnapshot:
     graph: GraphParts | None
     graph_problem: str | None  # why graph is None, in words
     built_at: float
+    clearance: str = MARKINGS[-1]
+    views: Mapping[str, ReadSnapshot] = field(default_factory=dict)
+    # The graph (store key) a clearance's Cypher runs on; absent: the full graph.
+    level_graphs: Mapping[str, str] = field(default_factory=dict)
+
+    def view(self, clearance: str) -> ReadSnapshot:
+        """This generation as a caller cleared to `clearance` sees it."""
+        return self.views.get(clearance, self) if clearance != self.clearance else self
 
     @property
     def index(self) -> LoadedIndex:
@@ -128,11 +142,13 @@ class Snapshots:
         encoder: Encoder,
         cypher: Callable[[], NamedQueries],
         store_healthy: Callable[[], bool],
+        level_cypher: Callable[[str], NamedQueries] | None = None,
     ) -> None:
         self.settings = settings
         self.encoder = encoder
         self.directory = IndexDirectory(settings.index_dir)
         self._cypher = cypher
+        self._level_cypher = level_cypher or _no_level_graphs
         self._store_healthy = store_healthy
         self._recogniser: IntentRecogniser | None = None
         self._current: ReadSnapshot | None = None
@@ -274,27 +290,65 @@ class Snapshots:
         answerer = graph.answerer if graph is not None else None
         return AskService(search, self.encoder, self._recogniser, answerer)
 
-    def _graph_less(self, index: LoadedIndex, problem: str) -> ReadSnapshot:
+    def _graph_less(
+        self, index: LoadedIndex, problem: str, *, with_views: bool = True
+    ) -> ReadSnapshot:
         ask = self._services(index, None)
-        return ReadSnapshot(index.name, ask.search, ask, None, problem, time.monotonic())
+        snapshot = ReadSnapshot(index.name, ask.search, ask, None, problem, time.monotonic())
+        return self._with_views(snapshot, graph=False) if with_views else snapshot
 
-    def _build(self, index: LoadedIndex, state: GraphState | None) -> ReadSnapshot:
-        """A snapshot with the graph when it can be read consistently, else without it."""
+    def _build(
+        self, index: LoadedIndex, state: GraphState | None, level: str | None = None
+    ) -> ReadSnapshot:
+        """A snapshot with the graph when it can be read consistently, else without it.
+
+        `level` builds a clearance's view over that level's own graph (its store key).
+        """
+        top = level is None
         if not self._store_healthy():
-            return self._graph_less(index, "the graph store is down")
+            return self._graph_less(index, "the graph store is down", with_views=top)
         search = SearchService(self.settings, self.encoder, index)
         try:
-            graph = self._read_graph(index, search)
+            graph = self._read_graph(index, search, level)
         except KgError as e:
             log.warning("answering from passages only: the graph is unavailable (%s)", e.message)
-            return self._graph_less(index, e.message)
+            return self._graph_less(index, e.message, with_views=top)
         ask = self._services(index, graph)
         snapshot = ReadSnapshot(index.name, ask.search, ask, graph, None, time.monotonic())
-        self._warm(snapshot)
+        if top:
+            snapshot = self._with_views(snapshot, graph=True)
+            self._warm(snapshot)
         return snapshot
 
-    def _read_graph(self, index: LoadedIndex, search: SearchService) -> GraphParts:
-        matching = MatchingGraph(self._cypher(), self.directory, index.name)
+    def _with_views(self, full: ReadSnapshot, *, graph: bool) -> ReadSnapshot:
+        """`full` with a view for every clearance that must not see every document."""
+        default = self.settings.access.default_marking
+        counts = full.index.snapshot.markings(default)
+        views: dict[str, ReadSnapshot] = {}
+        level_graphs: dict[str, str] = {}
+        previous: ReadSnapshot | None = None
+        for level in MARKINGS[:-1]:
+            seen = at_or_below(level)
+            if all(m in seen for m in counts):
+                break  # this level and every one above it see every document
+            if previous is not None and not any(m == level for m in counts):
+                views[level] = replace(previous, clearance=level)  # sees what the one below does
+                level_graphs[level] = level_graphs[MARKINGS[rank(level) - 1]]
+                continue
+            index = LoadedIndex(full.index.snapshot.cleared(seen, default))
+            level_graphs[level] = level_graph(self.settings.graph.graph_name, level)
+            if graph:
+                view = self._build(index, None, level)
+            else:
+                view = self._graph_less(index, full.graph_problem or "", with_views=False)
+            views[level] = previous = replace(view, clearance=level)
+        return replace(full, views=views, level_graphs=level_graphs)
+
+    def _read_graph(
+        self, index: LoadedIndex, search: SearchService, level: str | None = None
+    ) -> GraphParts:
+        cypher = self._cypher() if level is None else self._level_cypher(level)
+        matching = MatchingGraph(cypher, self.directory, index.name)
         for attempt in range(_LOAD_TRIES):
             try:
                 graph_index = GraphIndex.load(matching)
@@ -326,6 +380,10 @@ class Snapshots:
     def encoder_loaded(self) -> bool:
         """Whether the model is loaded (an encoder without the notion counts as loaded)."""
         return bool(getattr(self.encoder, "loaded", True))
+
+
+def _no_level_graphs(level: str) -> NamedQueries:
+    raise StoreUnavailable("no graph for this clearance")
 
 
 def _mismatch(state: GraphState, generation: str) -> str:

@@ -15,6 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
+from kg.access import Forbidden, Unauthenticated
 from kg.errors import (
     IndexNotFound,
     InvalidRequest,
@@ -33,6 +36,8 @@ REQUEST_TIMEOUT_S = 120.0
 _ERRORS: dict[str, type[KgError]] = {
     cls.code: cls
     for cls in (
+        Unauthenticated,
+        Forbidden,
         InvalidRequest,
         IndexNotFound,
         NotFound,
@@ -76,6 +81,8 @@ def find_server(settings: Settings, explicit: str | None) -> tuple[str | None, b
     url = explicit or settings.api.server_url
     if url:
         return url.rstrip("/"), True
+    if settings.access.api_key is None:
+        return None, False  # an announced server would refuse a request without a key
     try:
         data = json.loads(announce_path(settings).read_text())
         url, pid = str(data["url"]), int(data["pid"])
@@ -97,13 +104,20 @@ def find_server(settings: Settings, explicit: str | None) -> tuple[str | None, b
     return None, False
 
 
-def get(url: str, path: str, params: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    """GET url+path; an error body becomes the KgError it stands for."""
+def get(
+    url: str, path: str, params: Sequence[tuple[str, str]], key: SecretStr | None = None
+) -> dict[str, Any]:
+    """GET url+path (with the API key as the bearer credential); an error body becomes the
+    KgError it stands for."""
     import httpx
 
+    headers = {"Authorization": f"Bearer {key.get_secret_value()}"} if key else {}
     try:
         response = httpx.get(
-            f"{url}{path}", params=httpx.QueryParams(list(params)), timeout=REQUEST_TIMEOUT_S
+            f"{url}{path}",
+            params=httpx.QueryParams(list(params)),
+            headers=headers,
+            timeout=REQUEST_TIMEOUT_S,
         )
     except httpx.HTTPError as e:
         raise StoreUnavailable(f"the server at {url} did not answer: {e}") from e

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cli import access
 from kg.errors import InvalidRequest, KgError
 from kg.settings import Settings, get_settings
 
@@ -89,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout-ms", type=_positive, default=None, help="time limit")
     p.add_argument("--max-rows", type=_positive, default=None, help="row cap")
     p.add_argument("--json", action="store_true", help='print {"columns", "rows"}')
+    _clearance_flag(p)
 
     p = sub.add_parser("queries", help="list the named queries of cypher/ with examples")
     p.add_argument("--json", action="store_true", help="print them as GET /queries does")
@@ -103,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--limit", type=int, default=None, help="entities wanted (1..50, default 10)")
     p.add_argument("--json", action="store_true", help="print JSON, as GET /entities does")
+    _clearance_flag(p)
 
     p = sub.add_parser("serve", help="serve the HTTP API")
     p.add_argument("--host", default=None, help="bind address (default KG_API__HOST)")
@@ -122,10 +125,25 @@ def _parser() -> argparse.ArgumentParser:
         "(default: the gold file's docs_full list, else every document it names)",
     )
     p.add_argument("--json", action="store_true", help="print JSON")
+    access.add_parsers(sub)
     return parser
 
 
+def _clearance_flag(p: argparse.ArgumentParser) -> None:
+    from kg.markings import MARKINGS
+
+    p.add_argument(
+        "--clearance",
+        choices=MARKINGS,
+        default=None,
+        metavar="MARKING",
+        help="see only documents at or below this marking (default KG_ACCESS__CLI_CLEARANCE); "
+        "works locally",
+    )
+
+
 def _server_flags(p: argparse.ArgumentParser) -> None:
+    _clearance_flag(p)
     group = p.add_mutually_exclusive_group()
     group.add_argument(
         "--server",
@@ -158,6 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "queries": _queries,
             "serve": _serve,
             "eval": _eval,
+            "keys": access.keys,
+            "audit": access.audit,
         }
         return handler[args.command](args, settings)
     except KgError as e:
@@ -206,7 +226,8 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
     if remote is not None:
         body = SearchResponse.model_validate(remote)
     else:
-        body = _local_search(settings, query, k, filters, args.mode)
+        body = _local_search(settings, query, k, filters, args.mode, _clearance(args, settings))
+    _record(args, settings, "search", query, dict(params), body.model_dump(), remote)
     if args.json:
         print(body.model_dump_json(indent=2))
         return 0
@@ -234,14 +255,45 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _local_search(settings: Settings, query: str, k: int, filters: Any, mode: Any) -> Any:
+def _clearance(args: argparse.Namespace, settings: Settings) -> str:
+    """The clearance a local command runs with."""
+    clearance: str = getattr(args, "clearance", None) or settings.access.cli_clearance
+    return clearance
+
+
+def _record(
+    args: argparse.Namespace,
+    settings: Settings,
+    command: str,
+    query: str | None,
+    params: dict[str, Any],
+    body: Any,
+    remote: Any = None,
+) -> None:
+    """The audit record of a CLI query (one the server answered is also in its own log)."""
+    if remote is not None:
+        params = {**params, "answered_by": "server"}
+    access.record(
+        command,
+        settings,
+        clearance=_clearance(args, settings),
+        query=query,
+        params=params,
+        body=body,
+    )
+
+
+def _local_search(
+    settings: Settings, query: str, k: int, filters: Any, mode: Any, clearance: str
+) -> Any:
     from api.deps import Services
     from api.schemas import Expansion, SearchResponse, SearchResult
 
     services = Services(settings)
     try:
-        hits = services.search.search(query, k, filters, mode)
-        expansions = services.search.analyse(query).expansions
+        search = services.snapshot().view(clearance).search
+        hits = search.search(query, k, filters, mode)
+        expansions = search.analyse(query).expansions
     finally:
         services.close()
     return SearchResponse(
@@ -259,13 +311,13 @@ def _remote(
     from cli.client import find_server, get
     from kg.errors import StoreUnavailable
 
-    if args.local:
+    if args.local or args.clearance:
         return None
     url, explicit = find_server(settings, args.server)
     if url is None:
         return None
     try:
-        return get(url, path, params)
+        return get(url, path, params, settings.access.api_key)
     except StoreUnavailable:
         if explicit:
             raise
@@ -296,7 +348,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if remote is not None:
         answer = AskResponse.model_validate(remote)
     else:
-        answer = _local_ask(settings, question)
+        answer = _local_ask(settings, question, _clearance(args, settings))
+    _record(args, settings, "ask", question, {}, answer.model_dump(), remote)
     if args.json:
         print(answer.model_dump_json(indent=2))
         return 0
@@ -317,13 +370,13 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _local_ask(settings: Settings, question: str) -> Any:
+def _local_ask(settings: Settings, question: str, clearance: str) -> Any:
     from api.deps import Services
     from api.schemas import AskResponse
 
     services = Services(settings)
     try:
-        return AskResponse.from_answer(services.ask.ask(question))
+        return AskResponse.from_answer(services.snapshot().view(clearance).ask.ask(question))
     finally:
         services.close()
 
@@ -383,9 +436,13 @@ def _cypher(args: argparse.Namespace, settings: Settings) -> int:
     if bool(args.query) == bool(args.named):
         return _usage_error("give either a QUERY or --named NAME")
     params = dict(args.param)
+    clearance = _clearance(args, settings)
     store = open_guarded_store(settings)
     try:
-        service = CypherService(settings, store, settings.graph.queries_dir)
+        graph = _cleared_graph(settings, clearance)
+        service = CypherService(
+            settings, store if graph is None else store.graph(graph), settings.graph.queries_dir
+        )
         bounds = {"timeout_ms": args.timeout_ms, "max_rows": args.max_rows}
         if args.named:
             result = service.run_named(args.named, params, **bounds)
@@ -393,10 +450,12 @@ def _cypher(args: argparse.Namespace, settings: Settings) -> int:
             result = service.run(args.query, params, **bounds)
     finally:
         store.close()
+    body = {"columns": result.columns, "rows": result.rows, "truncated": result.truncated}
+    _record(args, settings, "cypher", args.query or args.named, params, body)
     if args.json:
         print(
             json.dumps(
-                {"columns": result.columns, "rows": result.rows, "truncated": result.truncated},
+                body,
                 default=str,
             )
         )
@@ -406,6 +465,23 @@ def _cypher(args: argparse.Namespace, settings: Settings) -> int:
         print(" | ".join(json.dumps(v, default=str) if not isinstance(v, str) else v for v in row))
     print(f"({len(result.rows)} rows{', truncated' if result.truncated else ''})")
     return 0
+
+
+def _cleared_graph(settings: Settings, clearance: str) -> str | None:
+    """The graph a clearance's Cypher runs on: None for the full one (it sees every document)."""
+    from kg.markings import MARKINGS, level_graph, visible
+    from vectors.generations import Snapshot
+
+    if clearance == MARKINGS[-1]:
+        return None
+    snapshot = Snapshot.open_current(settings.index_dir)
+    try:
+        counts = snapshot.markings(settings.access.default_marking)
+    finally:
+        snapshot.close()
+    if all(visible(m, clearance) for m in counts):
+        return None
+    return level_graph(settings.graph.graph_name, clearance)
 
 
 def _entities(args: argparse.Namespace, settings: Settings) -> int:
@@ -433,11 +509,21 @@ def _entities(args: argparse.Namespace, settings: Settings) -> int:
             return _usage_error("; ".join(messages))
     services = Services(settings)
     try:
+        entities = services.snapshot().view(_clearance(args, settings)).entities
         if params is None:
-            card = EntityCardOut.of_card(services.entities.card(args.entity_id))
+            card = EntityCardOut.of_card(entities.card(args.entity_id))
+            _record(
+                args,
+                settings,
+                "entities",
+                args.entity_id,
+                {"id": args.entity_id},
+                card.model_dump(),
+            )
             print(card.model_dump_json(indent=2) if args.json else _card_text(card))
             return 0
-        found = EntitySearchResponse.of(services.entities.find(params.q, params.type, params.limit))
+        found = EntitySearchResponse.of(entities.find(params.q, params.type, params.limit))
+        _record(args, settings, "entities", params.q, {}, found.model_dump())
     finally:
         services.close()
     if args.json:

@@ -54,6 +54,7 @@ class FalkorDBStore:
         self._bounds = bounds
         self._batch_size = batch_size
         self.server = server
+        self._owner: FalkorDBStore | None = None  # the store whose connections this one shares
 
     def read(
         self,
@@ -119,8 +120,22 @@ class FalkorDBStore:
         self._graph.schema.clear()
         self._create_graph()
 
+    def graph(self, name: str) -> FalkorDBStore:
+        """The same server's graph `name` (one key per clearance level), on these connections."""
+        child = FalkorDBStore(
+            self._db,
+            name,
+            self._bounds,
+            batch_size=self._batch_size,
+            wedged_after_ms=self._wedged_after_ms,
+        )
+        child._owner = self._owner or self
+        return child
+
     def close(self) -> None:
         """Close the client's connections and stop the embedded server if this process owns it."""
+        if self._owner is not None:
+            return  # the owner's connections and server
         try:
             self._db.connection.close()
         finally:
@@ -134,8 +149,9 @@ class FalkorDBStore:
         time limit: the parser and some functions do not check it) also fails the ping.
         """
         where = dict(self._db.connection.connection_pool.connection_kwargs)
-        if self.server is not None:
-            where = {"unix_socket_path": str(self.server.socket_path)}
+        server = self.server or (self._owner.server if self._owner else None)
+        if server is not None:
+            where = {"unix_socket_path": str(server.socket_path)}
         elif "path" in where:
             where = {"unix_socket_path": where["path"]}
         else:
@@ -165,6 +181,9 @@ class FalkorDBStore:
 
     def reset(self) -> None:
         """Restart the embedded server (killing a wedged one) and drop pooled connections."""
+        if self._owner is not None:
+            self._owner.reset()
+            return
         if self.server is None:
             raise StoreUnavailable("FalkorDB is not embedded here, so it cannot be restarted")
         self.server.restart()

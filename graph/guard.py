@@ -154,6 +154,17 @@ class GuardedStore:
         """Reset the store now."""
         self.inner.reset()
 
+    def graph(self, name: str) -> GuardedStore:
+        """The same server's graph `name`, behind a guard with these bounds."""
+        return GuardedStore(
+            self.inner.graph(name),
+            self._bounds,
+            grace_s=self._grace_s,
+            ping_timeout_s=self._ping_timeout_s,
+            stuck_after_s=self._stuck_after_s,
+            batch_size=self._batch_size,
+        )
+
     def _guarded(self, work: Callable[[], T]) -> T:
         try:
             return work()

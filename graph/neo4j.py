@@ -139,6 +139,14 @@ class Neo4jStore:
 
         self._execute(work, read=True, timeout_s=timeout_s)
 
+    def graph(self, name: str) -> Neo4jStore:
+        """Refused: per-clearance graphs need one database per level (Neo4j Enterprise), and
+        this adapter serves one database; below-top clearances then get no graph (README)."""
+        raise StoreUnavailable(
+            f"Neo4j: no graph {name!r}; per-clearance graphs need one database per level, "
+            "which this deployment does not provide"
+        )
+
     def reset(self) -> None:
         """Close the driver (and its pooled connections) and build a new one."""
         if self._connect is None:

@@ -77,6 +77,11 @@ class GraphStore(Protocol):
         driver is rebuilt. Raises StoreUnavailable when that fails."""
         ...
 
+    def graph(self, name: str) -> GraphStore:
+        """Another graph of the same server (one per clearance level), sharing its connections;
+        closing it closes nothing. Raises StoreUnavailable where the store holds one graph."""
+        ...
+
 
 @dataclass(frozen=True)
 class QueryBounds:

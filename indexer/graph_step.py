@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from importlib import resources
+from typing import Any
 
 from graph.load import load_graph, loaded_documents, remove_documents
 from graph.store import GraphStore
@@ -20,7 +21,9 @@ from indexer.clean import clean
 from indexer.glossary import merge_definitions
 from indexer.resolve import build_graph
 from indexer.segment import segment
-from kg.types import Chunk
+from kg.errors import KgError, StoreUnavailable
+from kg.markings import MARKINGS, level_graph, marking_of, visible
+from kg.types import AcronymDefinition, Chunk, Document
 from vectors.generations import Snapshot
 
 log = logging.getLogger(__name__)
@@ -49,36 +52,121 @@ def extraction_signature() -> str:
 
 
 def sync_graph(
-    store: GraphStore, snapshot: Snapshot, before_change: Callable[[], None] | None = None
+    store: GraphStore,
+    snapshot: Snapshot,
+    before_change: Callable[[], None] | None = None,
+    *,
+    graph_name: str = "kg",
 ) -> dict[str, object]:
-    """Bring the graph in line with an index generation; return what was done.
+    """Bring the graph, and one graph per clearance level, in line with an index generation.
 
-    `before_change` is called once, before the first write (not at all when the graph is up
-    to date), so readers can stop trusting the graph while it changes.
+    The store's own graph holds every document. Each level whose documents are fewer gets its
+    own graph (`level_graph(graph_name, level)`), built from the documents at or below it
+    alone, so that an analyst's Cypher on it cannot reach anything above (issue 9); a level
+    that sees every document reads the full graph. `before_change` is called once, before the
+    first write (not at all when every graph is up to date), so readers can stop trusting the
+    graph while it changes.
     """
     started = time.perf_counter()
-    signature = extraction_signature()
+    changing = _Once(before_change)
     documents = [s.document for s in snapshot.documents()]
-    wanted = {d.id: (d.sha256, signature) for d in documents}
-    loaded = loaded_documents(store)
-    if loaded == wanted:
-        return {"status": "up to date", "documents": len(wanted)}
     chunks_by_doc: dict[str, list[Chunk]] = {}
     for stored in snapshot.chunks():
         chunks_by_doc.setdefault(stored.chunk.doc_id, []).append(stored.chunk)
-    items = []
-    for document in documents:
-        view = clean(document.text)
-        items.append((document, view, segment(view.text), chunks_by_doc.get(document.id, [])))
-    acronyms = merge_definitions(a.definition for a in snapshot.acronyms())
+    definitions = [a.definition for a in snapshot.acronyms()]
+    items: dict[str, tuple[Any, ...]] = {}
+
+    def prepared(document: Document) -> tuple[Any, ...]:
+        if document.id not in items:
+            view = clean(document.text)
+            items[document.id] = (
+                document,
+                view,
+                segment(view.text),
+                chunks_by_doc.get(document.id, []),
+            )
+        return items[document.id]
+
+    out = _sync_one(store, documents, definitions, prepared, changing, full=True)
+    levels: dict[str, object] = {}
+    for level in MARKINGS[:-1]:
+        seen = [d for d in documents if visible(marking_of(d), level)]
+        try:
+            level_store = store.graph(level_graph(graph_name, level))
+        except StoreUnavailable as e:
+            # Neo4j with one database: the level gets no graph (its readers none either).
+            if len(seen) < len(documents):
+                levels[level] = {"status": "unsupported", "error": e.message}
+            continue
+        if len(seen) == len(documents):
+            _drop(level_store, changing)  # the level reads the full graph
+            continue
+        allowed = {d.id for d in seen}
+        defs = [a for a in definitions if a.doc_id in allowed]
+        levels[level] = _sync_one(level_store, seen, defs, prepared, changing, full=False)
+    if levels:
+        out["levels"] = levels
+    out["total_s"] = round(time.perf_counter() - started, 3)
+    return out
+
+
+class _Once:
+    """Calls `work` the first time it is called, never again."""
+
+    def __init__(self, work: Callable[[], None] | None) -> None:
+        self._work = work
+
+    def __call__(self) -> None:
+        if self._work is not None:
+            work, self._work = self._work, None
+            work()
+
+
+def _drop(store: GraphStore, changing: _Once) -> None:
+    """Delete a level graph that is no longer needed (if it exists)."""
+    try:
+        loaded = loaded_documents(store)
+    except KgError:
+        return  # no such graph
+    if loaded:
+        changing()
+        store.clear()
+
+
+def _sync_one(
+    store: GraphStore,
+    documents: list[Document],
+    definitions: list[AcronymDefinition],
+    prepared: Callable[[Document], tuple[Any, ...]],
+    changing: _Once,
+    *,
+    full: bool,
+) -> dict[str, object]:
+    """Bring one graph in line with `documents`."""
+    started = time.perf_counter()
+    signature = extraction_signature()
+    wanted = {d.id: (d.sha256, signature) for d in documents}
+    try:
+        loaded = loaded_documents(store)
+    except KgError:
+        if full:
+            raise
+        loaded = None  # a level graph not made yet
+    if loaded == wanted:
+        return {"status": "up to date", "documents": len(wanted)}
+    items = [prepared(d) for d in documents]
+    acronyms = merge_definitions(definitions)
     t_build = time.perf_counter()
     data = build_graph(items, acronyms)
     t_load = time.perf_counter()
-    if before_change is not None:
-        before_change()
-    stale = sorted(set(loaded) - set(wanted))
-    if stale:
-        remove_documents(store, stale)
+    changing()
+    stale: list[str] = []
+    if not full:
+        store.clear()  # a level graph is rebuilt whole: nothing of a hidden document stays
+    elif loaded:
+        stale = sorted(set(loaded) - set(wanted))
+        if stale:
+            remove_documents(store, stale)
     report = load_graph(store, data, signature=signature)
     done = time.perf_counter()
     log.info("graph: %d entities, %d relations loaded", report.entities, report.relations)

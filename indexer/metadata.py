@@ -14,6 +14,7 @@ import yaml
 from indexer.clean import default_patterns
 from indexer.forces import canonical_force, find_force
 from kg.errors import DocumentError
+from kg.markings import UnknownMarking, normalise, printed_marking
 
 SIDECAR_SUFFIXES = (".meta.yaml", ".meta.json")
 SIDECAR_KEYS = frozenset({"title", "date", "classification", "force"})
@@ -118,12 +119,25 @@ def describe(path: Path, text: str, format_title: str | None = None) -> Metadata
     own = format_title.strip() if format_title and meaningful_title(format_title) else None
     title = side.title or own or guess_title(text) or path.stem
     force = canonical_force(side.force) if side.force else find_force(text)
+    marking = _marking(path, side.classification, text)
     if side.date is not None:
-        return Metadata(title, side.date, side.date_text, "sidecar", side.classification, force)
+        return Metadata(title, side.date, side.date_text, "sidecar", marking, force)
     found, source = document_date(text)
     if found is None:
-        return Metadata(title, None, None, "none", side.classification, force)
-    return Metadata(title, found.value, found.text, source, side.classification, force)
+        return Metadata(title, None, None, "none", marking, force)
+    return Metadata(title, found.value, found.text, source, marking, force)
+
+
+def _marking(path: Path, sidecar: str | None, text: str) -> str | None:
+    """The document's protective marking: its sidecar's, else the one it prints (or None)."""
+    if sidecar is None:
+        return printed_marking(text)
+    try:
+        return normalise(sidecar)
+    except UnknownMarking as e:
+        raise DocumentError(
+            f"{path}: sidecar 'classification': {e}", {"key": "classification"}
+        ) from e
 
 
 def find_dates(text: str) -> list[FoundDate]:

@@ -79,6 +79,7 @@ def settings_signature(settings: Settings, model: str) -> str:
             str(settings.chunk.overlap_tokens),
             hashlib.sha1(patterns.encode()).hexdigest(),
             hashlib.sha1(forces.encode()).hexdigest(),
+            settings.access.default_marking,
         ]
     )
     return hashlib.sha1(raw.encode()).hexdigest()
@@ -191,7 +192,9 @@ class Indexer:
             self.directory.mark_graph(generation, writing=True)
 
         try:
-            report.graph = sync_graph(store, snapshot, before_change=writing)
+            report.graph = sync_graph(
+                store, snapshot, before_change=writing, graph_name=self.settings.graph.graph_name
+            )
             self.directory.mark_graph(generation, writing=False)
         except KgError as e:
             # Part-written: the graph matches no generation until a run completes it.
@@ -230,6 +233,11 @@ class Indexer:
             t0 = time.perf_counter()
             try:
                 document = load.load_document(path, doc_id)
+                if document.classification is None:
+                    # Unmarked: the configured default (part of settings_signature).
+                    document = replace(
+                        document, classification=self.settings.access.default_marking
+                    )
             except DocumentError as e:
                 report.failed[str(path)] = e.message
                 log.warning("skipped %s: %s", path, e.message)

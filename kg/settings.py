@@ -244,6 +244,77 @@ class GraphSettings(BaseModel):
         return self
 
 
+class OidcSettings(BaseModel):
+    """OIDC bearer tokens (deployment): JWTs checked against the provider's JWKS."""
+
+    issuer: str = Field(
+        "", description="Token issuer (`iss`) to accept; empty turns OIDC off (API keys only)."
+    )
+    audience: str = Field("", description="Audience (`aud`) a token must carry.")
+    jwks_url: str = Field(
+        "", description="The provider's JWKS URL (fetched on first use and on an unknown kid)."
+    )
+    jwks_file: Path | None = Field(
+        None, description="A JWKS file to use instead of jwks_url (offline or pinned keys)."
+    )
+    algorithms: tuple[str, ...] = Field(
+        ("RS256", "ES256"), description="Signature algorithms accepted (never none or HS*)."
+    )
+    role_claim: str = Field("kg_role", description="Claim holding the caller's role.")
+    clearance_claim: str = Field(
+        "kg_clearance", description="Claim holding the caller's clearance (a marking)."
+    )
+    leeway_s: int = Field(30, ge=0, le=300, description="Clock skew allowed on exp and nbf.")
+
+
+class AccessSettings(BaseModel):
+    """Sign-in, protective markings, the audit log and request limits."""
+
+    default_marking: Literal["OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET", "TOP SECRET"] = Field(
+        "OFFICIAL",
+        description="Marking of a document that has none in its sidecar or printed in its "
+        "header or footer (changing it re-indexes those documents).",
+    )
+    require_justification: bool = Field(
+        False,
+        description="Refuse (400) an analyst's or admin's request without an X-Justification "
+        "header.",
+    )
+    cli_clearance: Literal["OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET", "TOP SECRET"] = Field(
+        "TOP SECRET",
+        description="Clearance of the CLI's own queries (it acts as the local admin, logged).",
+    )
+    api_key: SecretStr | None = Field(
+        None,
+        description="Key the CLI sends to a running server (`kg search`/`kg ask` forwarding); "
+        "without one the CLI works alone.",
+    )
+    rate_limit: str = Field(
+        "600/minute",
+        description="Requests one key or subject may make (a `limits` rate string, e.g. "
+        "'600/minute' or '20/second'); empty turns it off.",
+    )
+    max_body_bytes: int = Field(
+        1_000_000, ge=1_024, le=100_000_000, description="Largest request body accepted (413)."
+    )
+    cors_origins: tuple[str, ...] = Field(
+        (), description="Origins allowed to call the API from a browser; empty: none (closed)."
+    )
+    key_cache_s: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        description="How long a verified API key is trusted before its hash is checked again "
+        "(a revoked key stops working within this time; 0 checks every request).",
+    )
+    public_docs: bool = Field(
+        False,
+        description="Serve /docs, /redoc and /openapi.json without sign-in (they describe the "
+        "API and hold no data); by default they need a key like every other route.",
+    )
+    oidc: OidcSettings = OidcSettings()
+
+
 class Settings(BaseSettings):
     """All configuration, read once from the environment (KG_*) and passed down."""
 
@@ -268,11 +339,17 @@ class Settings(BaseSettings):
     search: SearchSettings = SearchSettings()
     api: ApiSettings = ApiSettings()
     graph: GraphSettings = GraphSettings()
+    access: AccessSettings = AccessSettings()
 
     @property
     def index_dir(self) -> Path:
         """Directory holding the vector index generations."""
         return self.data_dir / "index"
+
+    @property
+    def access_dir(self) -> Path:
+        """Directory holding the API key hashes and the audit log."""
+        return self.data_dir / "access"
 
 
 @lru_cache(maxsize=1)

@@ -142,3 +142,21 @@ def services(indexed: Settings, encoder: ModelEncoder):  # type: ignore[no-untyp
     from api.deps import Services
 
     return Services(indexed, encoder)
+
+
+_KEYS: dict[tuple[str, str, str], str] = {}
+
+
+def bearer(
+    settings: Settings, role: str = "admin", clearance: str = "TOP SECRET"
+) -> dict[str, str]:
+    """Authorization headers of an API key made through the real key store of settings'
+    data directory (one key per data directory, role and clearance, made once)."""
+    from kg.keys import KeyStore
+
+    slot = (str(settings.access_dir.resolve()), role, clearance)
+    if slot not in _KEYS:
+        name = f"test-{role}-{clearance.lower().replace(' ', '-')}"
+        key, _ = KeyStore(settings.access_dir).create(name, role, clearance)
+        _KEYS[slot] = key
+    return {"Authorization": f"Bearer {_KEYS[slot]}"}

@@ -19,7 +19,7 @@ import uvicorn
 from api.app import create_app
 from api.deps import Services
 from indexer.pipeline import Indexer
-from kg.settings import GraphSettings, Settings
+from kg.settings import AccessSettings, GraphSettings, Settings
 from vectors.encoder import ModelEncoder
 
 
@@ -31,6 +31,8 @@ def copy_of_index(indexed: Settings, root: Path, encoder: ModelEncoder, **graph:
         data_dir=root / "data",
         corpus_dir=indexed.corpus_dir,
         graph=GraphSettings(**graph),
+        # Load tests send many requests from one key: the rate limit has its own test.
+        access=AccessSettings(rate_limit="100000/minute"),
     )
     report = Indexer(settings, encoder).run()
     assert report.chunks_embedded == 0 and report.graph.get("status") == "loaded", report

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CORPUS, make_settings, write_corpus
+from conftest import CORPUS, bearer, make_settings, write_corpus
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -32,7 +32,7 @@ MARK = re.compile(r"<mark>(.*?)</mark>")
 @pytest.fixture(scope="module")
 def client(indexed: Settings, services: Services) -> Iterator[TestClient]:
     """One client over the session index (the model is loaded once for the session)."""
-    with TestClient(create_app(indexed, services)) as test_client:
+    with TestClient(create_app(indexed, services), headers=bearer(indexed)) as test_client:
         yield test_client
 
 
@@ -365,7 +365,9 @@ def escape_client(
     write_corpus(root / "corpus", {"handover.txt": ESCAPE_DOC})
     settings = make_settings(root)
     Indexer(settings, encoder).run()
-    with TestClient(create_app(settings, Services(settings, encoder))) as test_client:
+    with TestClient(
+        create_app(settings, Services(settings, encoder)), headers=bearer(settings)
+    ) as test_client:
         yield test_client
 
 
@@ -392,20 +394,20 @@ def test_health_without_index_says_no_index(
     empty_settings: Settings, encoder: ModelEncoder
 ) -> None:
     app = create_app(empty_settings, Services(empty_settings, encoder))
-    with TestClient(app) as test_client:
+    with TestClient(app, headers=bearer(empty_settings)) as test_client:
         response = test_client.get("/health")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "no_index"
     assert body["documents"] == 0 and body["chunks"] == 0
-    assert body["index"] is None
+    assert body.get("index") is None
 
 
 def test_search_without_index_is_503_index_not_found(
     empty_settings: Settings, encoder: ModelEncoder
 ) -> None:
     app = create_app(empty_settings, Services(empty_settings, encoder))
-    with TestClient(app) as test_client:
+    with TestClient(app, headers=bearer(empty_settings)) as test_client:
         error = assert_error_shape(
             test_client.get("/search", params={"q": "report"}), 503, "index_not_found"
         )
@@ -419,7 +421,7 @@ def test_service_serves_an_index_built_after_it_started(
     empty_settings: Settings, encoder: ModelEncoder
 ) -> None:
     app = create_app(empty_settings, Services(empty_settings, encoder))
-    with TestClient(app) as test_client:
+    with TestClient(app, headers=bearer(empty_settings)) as test_client:
         assert test_client.get("/health").json()["status"] == "no_index"
         write_corpus(empty_settings.corpus_dir, {"cadets.txt": CORPUS["cadets.txt"]})
         Indexer(empty_settings, encoder).run()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from conftest import bearer
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -13,7 +14,9 @@ from api.deps import Services
 
 @pytest.fixture(scope="module")
 def client(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services.settings, services)) as c:
+    with TestClient(
+        create_app(services.settings, services), headers=bearer(services.settings)
+    ) as c:
         yield c
 
 

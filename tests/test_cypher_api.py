@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import bearer
 from fastapi.testclient import TestClient
 from graph_fixtures import falkordb_settings
 
@@ -36,7 +37,9 @@ def graph_services(
 
 @pytest.fixture(scope="module")
 def client(graph_services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(graph_services.settings, graph_services)) as c:
+    with TestClient(
+        create_app(graph_services.settings, graph_services), headers=bearer(graph_services.settings)
+    ) as c:
         yield c
 
 

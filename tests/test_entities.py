@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_settings, write_corpus
+from conftest import bearer, make_settings, write_corpus
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -49,7 +49,9 @@ LANTERN = "initiative:lantern"
 
 @pytest.fixture(scope="module")
 def client(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services.settings, services)) as c:
+    with TestClient(
+        create_app(services.settings, services), headers=bearer(services.settings)
+    ) as c:
         yield c
 
 
@@ -68,7 +70,9 @@ def chain_services(
 
 @pytest.fixture(scope="module")
 def chain(chain_services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(chain_services.settings, chain_services)) as c:
+    with TestClient(
+        create_app(chain_services.settings, chain_services), headers=bearer(chain_services.settings)
+    ) as c:
         yield c
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import bearer
 from serving import copy_of_index, live_server, timed
 
 from api.deps import Services
@@ -26,6 +27,7 @@ GRACE_MS = 500
 LIMIT_S = (TIMEOUT_MS + GRACE_MS) / 1000
 SLACK_S = 5.0  # the acceptance bound: limit + 5 s
 RESPONSIVE_S = 2.0
+HEADERS: dict[str, str] = {}  # an analyst's key, made by the server fixture
 
 BOUNDS: dict[str, Any] = {
     "query_timeout_ms": TIMEOUT_MS,
@@ -83,6 +85,7 @@ def server(
         "MATCH (a:Filler), (b:Filler) WHERE (a.n * 7 + b.n * 13) % 50 = 0 CREATE (a)-[:NEAR]->(b)"
     )
     try:
+        HEADERS.update(bearer(settings, "analyst", "TOP SECRET"))
         with live_server(services) as url:
             yield url
     finally:
@@ -102,7 +105,7 @@ def assert_responsive(client: httpx.Client, url: str) -> None:
 def wait_until_ready(url: str) -> None:
     """Each case starts on a ready service (a previous case may still run on the server)."""
     deadline = time.monotonic() + 30
-    while httpx.get(f"{url}/health/ready", timeout=10).status_code != 200:
+    while httpx.get(f"{url}/health/ready", timeout=10, headers=HEADERS).status_code != 200:
         assert time.monotonic() < deadline, "the service did not become ready"
         time.sleep(0.2)
 
@@ -115,13 +118,13 @@ def test_hostile_query_ends_in_time_with_a_4xx_and_the_service_stays_responsive(
     outcome: dict[str, Any] = {}
 
     def hostile() -> None:
-        with httpx.Client(timeout=60) as own:
+        with httpx.Client(timeout=60, headers=HEADERS) as own:
             response, took = timed(own, "POST", f"{server}/cypher", json={"query": query})
             outcome.update(response=response, took=took)
 
     runner = threading.Thread(target=hostile)
     runner.start()
-    with httpx.Client(timeout=30) as client:
+    with httpx.Client(timeout=30, headers=HEADERS) as client:
         time.sleep(0.2)
         while runner.is_alive():  # while the hostile query runs
             assert_responsive(client, server)
@@ -140,7 +143,11 @@ def test_hostile_query_ends_in_time_with_a_4xx_and_the_service_stays_responsive(
 
 
 def test_nesting_is_refused_before_the_store_and_names_the_limit(server: str) -> None:
-    response = httpx.post(f"{server}/cypher", json={"query": "RETURN " + "(" * 13 + "1" + ")" * 13})
+    response = httpx.post(
+        f"{server}/cypher",
+        json={"query": "RETURN " + "(" * 13 + "1" + ")" * 13},
+        headers=HEADERS,
+    )
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["detail"]["refused"] == "nesting" and error["detail"]["max_nesting"] == 12
@@ -148,7 +155,7 @@ def test_nesting_is_refused_before_the_store_and_names_the_limit(server: str) ->
 
 
 def test_rows_up_to_the_cap_come_back_truncated_within_the_limit(server: str) -> None:
-    with httpx.Client(timeout=30) as client:
+    with httpx.Client(timeout=30, headers=HEADERS) as client:
         response, took = timed(
             client,
             "POST",
@@ -161,7 +168,7 @@ def test_rows_up_to_the_cap_come_back_truncated_within_the_limit(server: str) ->
 
 
 def test_syntax_errors_say_where_in_plain_words(server: str) -> None:
-    response = httpx.post(f"{server}/cypher", json={"query": "MATCH (n\nRETURN n"})
+    response = httpx.post(f"{server}/cypher", json={"query": "MATCH (n\nRETURN n"}, headers=HEADERS)
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["message"].startswith("Cypher syntax error at line 2, column 1:")

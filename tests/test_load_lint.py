@@ -54,6 +54,9 @@ class RecordingStore:
     def close(self) -> None:
         self.store.close()
 
+    def graph(self, name: str) -> Any:
+        return RecordingStore(self.store.graph(name))
+
 
 def test_every_statement_the_loader_sends_passes_neo4j_lint(
     tmp_path_factory: Any, tmp_path: Path

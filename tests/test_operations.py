@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from conftest import bearer
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -20,7 +21,7 @@ from kg.settings import Settings
 @pytest.fixture(scope="module")
 def client(indexed: Settings, services: Services) -> Iterator[TestClient]:
     services.encoder.encode(["load the model"])
-    with TestClient(create_app(indexed, services)) as test_client:
+    with TestClient(create_app(indexed, services), headers=bearer(indexed)) as test_client:
         yield test_client
 
 
@@ -52,7 +53,7 @@ def test_ready_without_an_index_is_503_naming_the_index(
     empty = Settings(data_dir=tmp_path_factory.mktemp("noindex") / "data")
     bare = Services(empty, services.encoder)
     try:
-        with TestClient(create_app(empty, bare)) as bare_client:
+        with TestClient(create_app(empty, bare), headers=bearer(empty)) as bare_client:
             response = bare_client.get("/health/ready")
     finally:
         bare.close()
@@ -111,7 +112,9 @@ def test_each_request_logs_one_json_line_with_its_id_route_status_and_duration(
 
 def test_a_new_app_answers_search_before_its_warm_up_is_done(indexed: Settings) -> None:
     started = time.perf_counter()
-    with TestClient(create_app(indexed)) as fresh:  # builds and warms its own services
+    with TestClient(
+        create_app(indexed), headers=bearer(indexed)
+    ) as fresh:  # builds and warms its own services
         first = fresh.get("/search", params={"q": "volunteer cadet scheme", "k": 3})
         answered_s = time.perf_counter() - started
         assert first.status_code == 200 and first.json()["results"]

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import bearer
 from serving import copy_of_index, live_server
 
 from api.deps import Services
@@ -57,7 +58,7 @@ def test_a_stopped_store_is_reported_worked_around_and_restarted(
     running: tuple[str, Services],
 ) -> None:
     url, services = running
-    with httpx.Client(base_url=url, timeout=30) as client:
+    with httpx.Client(base_url=url, timeout=30, headers=bearer(services.settings)) as client:
         ready = client.get("/health/ready")
         assert ready.status_code == 200, ready.text
         assert ready.json()["checks"] == {"index": "ok", "graph": "ok", "model": "ok"}

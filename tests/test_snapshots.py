@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_settings, write_corpus
+from conftest import bearer, make_settings, write_corpus
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -99,7 +99,7 @@ def test_generations_swapped_under_load_never_mix(
                 (path, response.headers[GENERATION_HEADER], _cited(path, response.json()))
             )
 
-    with TestClient(create_app(settings, services)) as client:
+    with TestClient(create_app(settings, services), headers=bearer(settings)) as client:
         asks = {"q": "who leads speed enforcement"}
         readers = [
             threading.Thread(target=read, args=(client, "/search", {"q": "speed cameras"})),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -25,8 +26,10 @@ import numpy as np
 
 from kg.errors import IndexError_, IndexNotFound, KgError
 from kg.types import AcronymDefinition, Chunk, Document, Page
-from vectors.index import VectorIndex, build_index, open_index
+from vectors.index import RowSubset, VectorIndex, build_index, open_index
 from vectors.keyword import KeywordIndex, keyword_text
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
 _CURRENT = "current"
@@ -381,12 +384,15 @@ class Snapshot:
     def documents(self, *, text: bool = True) -> list[StoredDocument]:
         """Every document, by id; with text=False each Document's text is left empty (for a
         catalogue of metadata; read the text with document_text())."""
-        columns = "*"
-        if not text:
-            names = [r[1] for r in self._read("PRAGMA table_info(documents)") if r[1] != "text"]
-            columns = ", ".join(f'"{n}"' for n in names) + ", '' AS text"
-        rows = self._read(f"SELECT {columns} FROM documents ORDER BY id")
+        rows = self._read(f"SELECT {self._document_columns(text)} FROM documents d ORDER BY id")
         return [_document_from_row(r) for r in rows]
+
+    def _document_columns(self, text: bool) -> str:
+        """The documents table's columns (of alias d), its text as '' when not wanted."""
+        if text:
+            return "d.*"
+        names = [r[1] for r in self._read("PRAGMA table_info(documents)") if r[1] != "text"]
+        return ", ".join(f'd."{n}"' for n in names) + ", '' AS text"
 
     def document_text(self, doc_id: str) -> str | None:
         """One document's text, None if the generation does not hold it."""
@@ -427,6 +433,20 @@ class Snapshot:
         """The document id of every row, in row order (one column, not whole chunks)."""
         return [r[0] for r in self._read("SELECT doc_id FROM chunks ORDER BY row")]
 
+    def keyword_index(self) -> KeywordIndex:
+        """The generation's BM25 index, memory-mapped from its files (built in memory for a
+        generation written before they were saved with it)."""
+        if KeywordIndex.saved(self.path):
+            return KeywordIndex.load(self.path)
+        log.warning("%s has no saved keyword index: building it in memory", self.path.name)
+        return self._build_keyword_index()
+
+    def _build_keyword_index(self) -> KeywordIndex:
+        documents = {s.document.id: s.document for s in self.documents(text=False)}
+        return KeywordIndex.build(
+            keyword_text(documents[s.chunk.doc_id], s.chunk) for s in self.chunks()
+        )
+
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         # One connection serves every request thread; a read runs whole under the lock.
         with self._lock:
@@ -446,6 +466,18 @@ class Snapshot:
             for r in rows
         ]
 
+    def markings(self, default: str) -> dict[str, int]:
+        """How many documents carry each marking (`default` for one recorded without)."""
+        rows = self._con.execute(
+            "SELECT coalesce(classification, ?) AS m, count(*) AS n FROM documents GROUP BY m",
+            (default,),
+        )
+        return {r["m"]: r["n"] for r in rows}
+
+    def cleared(self, markings: Sequence[str], default: str) -> ClearedSnapshot:
+        """This generation as a caller cleared to see only `markings` finds it."""
+        return ClearedSnapshot(self, markings, default)
+
     def all_vectors(self) -> np.ndarray:
         """All vectors, row order."""
         return self.vectors.reconstruct(np.arange(self.vectors.size, dtype=np.int64))
@@ -453,3 +485,111 @@ class Snapshot:
     def close(self) -> None:
         """Release the SQLite connection."""
         self._con.close()
+
+
+class ClearedSnapshot(Snapshot):
+    """One generation restricted to the documents whose marking is in `markings`.
+
+    Its SQLite reads select only those documents and their chunks; its vectors are the
+    matching rows of the generation's index (vectors.index.RowSubset, a selector inside each
+    search), renumbered so that row i is its i-th chunk. A document outside does not exist
+    here: not in documents(), chunks(), acronyms() nor any vector search.
+    """
+
+    def __init__(self, base: Snapshot, markings: Sequence[str], default: str) -> None:
+        self.path = base.path
+        self.meta = base.meta
+        self._con = base._con
+        self._lock = base._lock
+        self._base = base
+        self._where = (
+            f"coalesce(d.classification, ?) IN ({', '.join('?' * len(markings))})",
+            (default, *markings),
+        )
+        rows = self._read(
+            f"SELECT c.row FROM chunks c JOIN documents d ON d.id = c.doc_id "
+            f"WHERE {self._where[0]} ORDER BY c.row",
+            self._where[1],
+        )
+        self._rows = np.asarray([r[0] for r in rows], dtype=np.int64)  # base row of each row
+        self.vectors = RowSubset(base.vectors, self._rows)
+
+    def documents(self, *, text: bool = True) -> list[StoredDocument]:
+        """The visible documents, by id (texts left empty with text=False)."""
+        rows = self._read(
+            f"SELECT {self._document_columns(text)} FROM documents d "
+            f"WHERE {self._where[0]} ORDER BY d.id",
+            self._where[1],
+        )
+        return [_document_from_row(r) for r in rows]
+
+    def document_text(self, doc_id: str) -> str | None:
+        """A visible document's text; None for one that is not visible or not held."""
+        rows = self._read(
+            f"SELECT d.text FROM documents d WHERE d.id = ? AND {self._where[0]}",
+            (doc_id, *self._where[1]),
+        )
+        return rows[0]["text"] if rows else None
+
+    def chunks(self) -> list[StoredChunk]:
+        """The visible documents' chunks in row order (row i is vector i of `vectors`)."""
+        rows = self._read(
+            f"SELECT c.* FROM chunks c JOIN documents d ON d.id = c.doc_id "
+            f"WHERE {self._where[0]} ORDER BY c.row",
+            self._where[1],
+        )
+        return [StoredChunk(chunk_from_row(r), r["embed_key"]) for r in rows]
+
+    def chunks_at(self, rows: Sequence[int]) -> list[Chunk]:
+        """The chunks of this view's `rows`, in the order given."""
+        local = np.asarray(rows, dtype=np.int64)
+        if len(local) and (local.min() < 0 or local.max() >= len(self._rows)):
+            raise IndexError_(f"index generation {self.path}: no chunk row {local.max()} here")
+        return self._base.chunks_at(self._rows[local].tolist())
+
+    def rows_of(self, chunk_ids: Sequence[str]) -> dict[str, int]:
+        """This view's row of each visible chunk id (hidden and unknown ids are left out)."""
+        out = {}
+        for chunk_id, row in self._base.rows_of(chunk_ids).items():
+            at = int(np.searchsorted(self._rows, row))
+            if at < len(self._rows) and self._rows[at] == row:
+                out[chunk_id] = at
+        return out
+
+    def row_documents(self) -> list[str]:
+        """The document id of every row of this view, in row order."""
+        rows = self._read(
+            f"SELECT c.doc_id FROM chunks c JOIN documents d ON d.id = c.doc_id "
+            f"WHERE {self._where[0]} ORDER BY c.row",
+            self._where[1],
+        )
+        return [r[0] for r in rows]
+
+    def keyword_index(self) -> KeywordIndex:
+        """BM25 over the visible chunks only, built now: its statistics (document
+        frequencies, lengths) must not reflect documents this view hides."""
+        return self._build_keyword_index()
+
+    def acronyms(self) -> list[StoredAcronym]:
+        """Acronym definitions found in the visible documents only."""
+        rows = self._read(
+            f"SELECT a.* FROM acronyms a JOIN documents d ON d.id = a.doc_id "
+            f"WHERE {self._where[0]}",
+            self._where[1],
+        )
+        return [
+            StoredAcronym(
+                AcronymDefinition(r["acronym"], r["expansion"], r["doc_id"], r["start"], r["end"]),
+                r["kind"],
+            )
+            for r in rows
+        ]
+
+    def markings(self, default: str) -> dict[str, int]:
+        """How many visible documents carry each marking."""
+        counts = self._base.markings(default)
+        allowed = set(self._where[1][1:])
+        return {m: n for m, n in counts.items() if m in allowed}
+
+    def close(self) -> None:
+        """Nothing: the connection is the generation's."""

@@ -214,6 +214,56 @@ class IVFIndex(_FaissIndex):
         return selector[order], exact[order].astype(np.float32)
 
 
+class RowSubset:
+    """Some rows of an index, renumbered 0..n-1 (read-only): one clearance's view of it.
+
+    Every search passes the subset (or the caller's selector, mapped into it) as the
+    selector, so it runs inside FAISS and returns k rows whenever k rows of the subset exist;
+    a row outside is never scored.
+    """
+
+    def __init__(self, base: VectorIndex, rows: np.ndarray) -> None:
+        self._base = base
+        self._rows = np.unique(np.asarray(rows, dtype=np.int64))  # sorted, for searchsorted
+        self.kind = base.kind
+
+    @property
+    def size(self) -> int:
+        """Number of rows in the subset."""
+        return len(self._rows)
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension."""
+        return self._base.dim
+
+    def search(
+        self, query: np.ndarray, k: int, selector: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The best k (subset rows, scores) among the subset (or `selector` rows of it)."""
+        chosen = self._rows if selector is None else self._rows[np.asarray(selector, np.int64)]
+        if len(chosen) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        rows, scores = self._base.search(query, k, chosen)
+        return np.searchsorted(self._rows, rows).astype(np.int64), scores
+
+    def add(self, vectors: np.ndarray) -> None:
+        """Refused: a subset is a read-only view."""
+        raise TypeError("a RowSubset is read-only")
+
+    def remove(self, rows: np.ndarray) -> None:
+        """Refused: a subset is a read-only view."""
+        raise TypeError("a RowSubset is read-only")
+
+    def reconstruct(self, rows: np.ndarray) -> np.ndarray:
+        """The stored vectors of subset `rows`, in that order."""
+        return self._base.reconstruct(self._rows[np.asarray(rows, dtype=np.int64)])
+
+    def save(self, directory: Path) -> None:
+        """Refused: a subset is a read-only view."""
+        raise TypeError("a RowSubset is read-only")
+
+
 def build_index(
     vectors: np.ndarray, *, approximate_above: int, nprobe: int = 16
 ) -> FlatIndex | IVFIndex:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api import errors
+from api.access import require
 from api.deps import ServicesDep
 from api.schemas import Health
-from kg.errors import IndexNotFound
+from kg.access import Principal
+from kg.errors import IndexNotFound, KgError
 
 router = APIRouter(tags=["health"])
 
@@ -41,21 +43,39 @@ class Ready(BaseModel):
     generation: str | None = Field(description="The index generation served.")
 
 
-@router.get("/health", response_model=Health)
-def health(services: ServicesDep) -> Health:
-    """Whether the service is up and what index it serves."""
-    model = services.encoder.display_name
+@router.get("/health", response_model=Health, response_model_exclude_none=True)
+def health(services: ServicesDep, request: Request) -> Health:
+    """Whether the service is up; a signed-in caller also gets what index it serves."""
+    principal = _signed_in(request)
     try:
-        index = services.snapshot().index
+        snapshot = services.snapshot()
     except IndexNotFound:
+        if principal is None:
+            return Health(status="no_index")
+        model = services.encoder.display_name
         return Health(status="no_index", documents=0, chunks=0, index=None, model=model)
+    if principal is None:
+        return Health(status="ok")
+    index = snapshot.view(principal.clearance).index
     return Health(
         status="ok",
         documents=len(index.documents),
         chunks=index.size,
         index=index.name,
-        model=model,
+        model=services.encoder.display_name,
     )
+
+
+def _signed_in(request: Request) -> Principal | None:
+    """The caller, when /health (open to all) was sent a valid credential."""
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    try:
+        principal: Principal = request.app.state.gate.authenticate(header)
+    except KgError:
+        return None
+    return principal
 
 
 @router.get("/health/live", response_model=Live)
@@ -66,6 +86,7 @@ def live() -> Live:
 
 @router.get(
     "/health/ready",
+    dependencies=[Depends(require("read"))],
     response_model=Ready,
     responses={503: {"description": "Not ready: error.detail names the failing parts."}},
 )
