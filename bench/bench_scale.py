@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import save, summary_ms
+from common import SERVER_ENV, bench_key, save, summary_ms
 
 ROOT = Path(__file__).resolve().parents[1]
 KG = [sys.executable, "-m", "cli.main"]
@@ -299,9 +299,10 @@ def in_process(args: argparse.Namespace) -> None:
     services.close()
 
 
-def _get(url: str, timeout: float = 30.0) -> int:
+def _get(url: str, timeout: float = 30.0, key: str = "") -> int:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"})
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             response.read()
             return response.status
     except urllib.error.HTTPError as e:
@@ -319,10 +320,11 @@ def over_http(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
         port = int(s.getsockname()[1])
     base = f"http://127.0.0.1:{port}"
     questions = [q["question"] for q in json.loads(args.qa.read_text())]
+    key = bench_key(env)
     started = time.perf_counter()
     server = subprocess.Popen(
         [*KG, "serve", "--port", str(port)],
-        env={**env, "KG_LOG_LEVEL": "WARNING", "KG_EMBEDDING__QUERY_CACHE": "0"},
+        env={**env, **SERVER_ENV, "KG_LOG_LEVEL": "WARNING", "KG_EMBEDDING__QUERY_CACHE": "0"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -333,7 +335,7 @@ def over_http(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
                 raise RuntimeError("the server exited while starting")
             time.sleep(0.02)
         result["accepts_s"] = round(time.perf_counter() - started, 2)
-        while _get(f"{base}/health/ready", timeout=5) != 200:
+        while _get(f"{base}/health/ready", timeout=5, key=key) != 200:
             if time.perf_counter() - started > 600:
                 raise RuntimeError("the server was not ready within 600 s")
             time.sleep(0.05)
@@ -342,7 +344,7 @@ def over_http(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
         def timed(path: str, params: dict[str, Any]) -> float:
             url = f"{base}{path}?" + urllib.parse.urlencode(params)
             start = time.perf_counter()
-            status = _get(url)
+            status = _get(url, key=key)
             if status != 200:
                 raise RuntimeError(f"{url} answered {status}")
             return time.perf_counter() - start

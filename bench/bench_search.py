@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import save, summary_ms
+from common import SERVER_ENV, bench_key, save, summary_ms
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,10 +78,11 @@ def main() -> None:
         rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
         port = _free_port()
+        key = bench_key(env)
         server = subprocess.Popen(
             [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
             # No query-vector cache on the server: every request encodes its query.
-            env={**env, "KG_LOG_LEVEL": "WARNING", "KG_EMBEDDING__QUERY_CACHE": "0"},
+            env={**env, **SERVER_ENV, "KG_LOG_LEVEL": "WARNING", "KG_EMBEDDING__QUERY_CACHE": "0"},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -100,7 +101,8 @@ def main() -> None:
             def get(path: str, params: dict[str, object]) -> float:
                 url = f"{base}{path}?" + urllib.parse.urlencode(params)
                 start = time.perf_counter()
-                with urllib.request.urlopen(url, timeout=30) as response:
+                request = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"})
+                with urllib.request.urlopen(request, timeout=30) as response:
                     response.read()
                 return time.perf_counter() - start
 

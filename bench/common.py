@@ -82,3 +82,25 @@ def save(name: str, result: dict[str, Any]) -> Path:
     path.write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
     return path
+
+
+def bench_key(env: dict[str, str]) -> str:
+    """A new admin API key of TOP SECRET clearance in env's data directory, for a benchmark
+    to call its server with (`Authorization: Bearer <key>`)."""
+    import sys
+
+    name = f"bench-{os.getpid()}-{time.time_ns()}"
+    create = ["keys", "create", "--name", name, "--role", "admin", "--clearance", "TOP SECRET"]
+    out = subprocess.run(
+        [sys.executable, "-m", "cli.main", *create, "--json"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    key: str = json.loads(out)["key"]
+    return key
+
+
+# A benchmark's server runs without the per-key rate limit, which a load test would trip.
+SERVER_ENV = {"KG_ACCESS__RATE_LIMIT": ""}

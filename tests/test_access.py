@@ -13,6 +13,7 @@ import pytest
 from conftest import bearer, make_settings, write_corpus
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
+from test_cli import Kg
 
 from api.app import create_app
 from api.deps import Services
@@ -238,3 +239,42 @@ def test_a_cleared_view_reads_only_what_it_may_see(marked: tuple[Settings, Servi
     # BM25 statistics come from the visible chunks alone: a hidden paper's words are unknown.
     assert not index.keyword.weighted_terms("Zanzibar Quenby Marzipan")
     full.close()
+
+
+@pytest.mark.parametrize("clearance", ["OFFICIAL", "OFFICIAL-SENSITIVE"])
+def test_no_cli_command_shows_what_is_above_the_clearance(
+    marked: tuple[Settings, Services],
+    clearance: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    encoder: SentenceTransformerEncoder,
+) -> None:
+    settings, _ = marked
+    # The same bundled model as the session's: shared so that each command does not load it.
+    monkeypatch.setattr("api.deps.make_encoder", lambda _settings: encoder)
+    kg = Kg(capsys, monkeypatch)
+    kg.use(settings.data_dir, settings.corpus_dir)
+    found = []
+    for q in ("Zanzibar", "Marzipan", "covert source", "who leads Operation Zanzibar", "Quenby"):
+        for command in ("search", "ask", "entities"):
+            local = ["--local"] if command != "entities" else []
+            run = kg(command, q, "--json", *local, "--clearance", clearance)
+            assert run.code == 0, run.err
+            text = (run.out + run.err).lower()
+            for echoed in [q, *q.split()]:  # the caller's own words, echoed back
+                text = text.replace(echoed.lower(), "")
+            found.append((f"kg {command} {q}", text))
+    for query in ("MATCH (n) RETURN n", "MATCH ()-[r]->() RETURN r"):
+        run = kg("cypher", query, "--json", "--clearance", clearance)
+        found.append((f"kg cypher {query}", run.out + run.err))
+    leaks = [
+        (what, word)
+        for what, text in found
+        for doc in BELOW[clearance]
+        for word in UNIQUE[doc]
+        if word.lower() in text.lower()
+    ]
+    assert not leaks, leaks
+    print(
+        f"CLI leak probe {clearance}: {len(found) * sum(len(UNIQUE[d]) for d in BELOW[clearance])}"
+    )
