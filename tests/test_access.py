@@ -57,7 +57,7 @@ def marked(
     services.close()
 
 
-def probes(client: TestClient) -> list[tuple[str, str]]:
+def probes(client: TestClient, entity_ids: list[str]) -> list[tuple[str, str]]:
     """(what, body text less the caller's own input echoed back) of every read."""
     out = []
 
@@ -76,6 +76,15 @@ def probes(client: TestClient) -> list[tuple[str, str]]:
     for doc in PAPERS:
         add(f"document {doc}", doc, client.get(f"/documents/{doc}").text)
         add(f"filter {doc}", doc, client.get("/search", params={"q": "leads", "doc": doc}).text)
+    # Every entity of the whole graph, hidden ones included, by id (a caller may guess one).
+    for entity_id in entity_ids:
+        add(f"entity {entity_id}", entity_id, client.get(f"/entities/{entity_id}").text)
+        neighbours = client.get(f"/entities/{entity_id}/neighbours", params={"depth": 2})
+        add(f"neighbours {entity_id}", entity_id, neighbours.text)
+        chain = client.get(f"/initiatives/{entity_id}/dependencies", params={"depth": 3})
+        add(f"dependencies {entity_id}", entity_id, chain.text)
+        named = client.post("/queries/who_leads", json={"params": {"entityId": entity_id}})
+        add(f"who_leads {entity_id}", entity_id, named.text)
     for query in ("MATCH (n) RETURN n", "MATCH ()-[r]->() RETURN r", "MATCH (n) RETURN count(n)"):
         add(f"cypher {query}", query, client.post("/cypher", json={"query": query}).text)
     return out
@@ -87,8 +96,12 @@ def test_nothing_above_the_clearance_leaks(
 ) -> None:
     settings, services = marked
     app = create_app(settings, services)
+    with TestClient(app, headers=bearer(settings)) as everything:
+        every_id = "MATCH (n) WHERE n.id IS NOT NULL AND NOT n:Document AND NOT n:Chunk RETURN n.id"
+        ids = [r[0] for r in everything.post("/cypher", json={"query": every_id}).json()["rows"]]
+    assert any("quenby" in i for i in ids)  # the probe asks for hidden entities too
     with TestClient(app, headers=bearer(settings, "analyst", clearance)) as client:
-        found = probes(client)
+        found = probes(client, ids)
         docs = client.get("/documents").json()["documents"]
         assert client.get("/documents/secret.txt").status_code == 404
         hits = client.get("/search", params={"q": "leads", "k": 10}).json()["results"]
