@@ -103,7 +103,21 @@ def test_nothing_above_the_clearance_leaks(
     with TestClient(app, headers=bearer(settings, "analyst", clearance)) as client:
         found = probes(client, ids)
         docs = client.get("/documents").json()["documents"]
-        assert client.get("/documents/secret.txt").status_code == 404
+        # A hidden document answers exactly as one that does not exist (the id aside).
+        hidden = client.get("/documents/secret.txt")
+        absent = client.get("/documents/no-such-paper.txt")
+        assert hidden.status_code == absent.status_code == 404
+        assert hidden.text.replace("secret.txt", "?") == absent.text.replace(
+            "no-such-paper.txt", "?"
+        )
+        quenby = next(i for i in ids if "quenby" in i)  # only the SECRET paper names her
+        for path in ("/entities/{}", "/entities/{}/neighbours"):
+            hidden = client.get(path.format(quenby))
+            absent = client.get(path.format("person:no-such-person"))
+            assert hidden.status_code == absent.status_code == 404
+            assert hidden.text.replace(quenby, "?") == absent.text.replace(
+                "person:no-such-person", "?"
+            )
         hits = client.get("/search", params={"q": "leads", "k": 10}).json()["results"]
     leaks = [
         (what, word)
