@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import save
+from common import SERVER_ENV, bench_key, save
 
 ROOT = Path(__file__).resolve().parents[1]
 KG = [sys.executable, "-m", "cli.main"]
@@ -35,9 +35,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+_KEY = {"key": ""}  # the bench's API key, once created
+
+
 def _get(url: str, timeout: float = 5.0) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {_KEY['key']}"})
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"{}")
@@ -77,6 +81,9 @@ def main() -> None:
     if args.data is None:
         subprocess.run([*KG, "index", "--no-progress"], env=env, check=True)
 
+    _KEY["key"] = bench_key(env)
+    # The CLI forwards to the running server only with a key of its own.
+    env = {**env, **SERVER_ENV, "KG_ACCESS__API_KEY": _KEY["key"]}
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
