@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from graph.named_queries import NamedQuery
 from graph.store import QueryResult
-from kg.errors import GraphChanged
 
 if TYPE_CHECKING:
     from api.cypher import CypherService
@@ -39,9 +38,7 @@ class ClearedCypher:
         return self._services.cypher_for(self._clearance), snapshot
 
     def _check(self, snapshot: ReadSnapshot) -> None:
-        state = self._services.snapshots.directory.graph_state()
-        if state is not None and not state.matches(snapshot.generation):
-            raise GraphChanged("the graph is being updated; retry shortly")
+        self._services.snapshots.directory.require_graph(snapshot.generation)
 
     def run(
         self,

@@ -112,12 +112,7 @@ class MatchingGraph:
 
     def check(self) -> None:
         """GraphChanged unless the store still holds this generation's graph."""
-        state = self._directory.graph_state()
-        if state is not None and not state.matches(self.generation):
-            raise GraphChanged(
-                "the graph is being updated to a new index generation; retry shortly",
-                {"generation": self.generation},
-            )
+        self._directory.require_graph(self.generation)
 
     def run_named(
         self,

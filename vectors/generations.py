@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from kg.errors import IndexError_, IndexNotFound, KgError
+from kg.errors import GraphChanged, IndexError_, IndexNotFound, KgError
 from kg.types import AcronymDefinition, Chunk, Document, Page
 from vectors.index import RowSubset, VectorIndex, build_index, open_index
 from vectors.keyword import KeywordIndex, keyword_text
@@ -155,6 +155,16 @@ class IndexDirectory:
         except (OSError, ValueError) as e:
             raise IndexError_(f"graph state in {self.root} is unreadable: {e}") from e
         return GraphState(raw.get("generation"), bool(raw.get("writing")))
+
+    def require_graph(self, generation: str) -> None:
+        """GraphChanged unless the graph store holds exactly `generation`'s graph (an
+        unrecorded state, a graph loaded by hand, is trusted)."""
+        state = self.graph_state()
+        if state is not None and not state.matches(generation):
+            raise GraphChanged(
+                "the graph is being updated to a new index generation; retry shortly",
+                {"generation": generation},
+            )
 
     def mark_graph(self, generation: str | None, *, writing: bool) -> None:
         """Record the graph's state atomically (write aside, fsync, rename over)."""
@@ -407,12 +417,10 @@ class Snapshot:
     def chunks_at(self, rows: Sequence[int]) -> list[Chunk]:
         """The chunks of `rows`, in the order given (each row must exist)."""
         wanted = [int(r) for r in rows]
-        found: dict[int, Chunk] = {}
-        for start in range(0, len(wanted), _SQL_BATCH):
-            batch = wanted[start : start + _SQL_BATCH]
-            marks = ",".join("?" * len(batch))
-            for r in self._read(f"SELECT * FROM chunks WHERE row IN ({marks})", batch):
-                found[r["row"]] = chunk_from_row(r)
+        found = {
+            r["row"]: chunk_from_row(r)
+            for r in self._read_in("SELECT * FROM chunks", "row", wanted)
+        }
         try:
             return [found[r] for r in wanted]
         except KeyError as e:
@@ -420,14 +428,8 @@ class Snapshot:
 
     def rows_of(self, chunk_ids: Sequence[str]) -> dict[str, int]:
         """The row of each chunk id the generation holds (unknown ids are left out)."""
-        out: dict[str, int] = {}
         ids = list(dict.fromkeys(chunk_ids))
-        for start in range(0, len(ids), _SQL_BATCH):
-            batch = ids[start : start + _SQL_BATCH]
-            marks = ",".join("?" * len(batch))
-            for r in self._read(f"SELECT id, row FROM chunks WHERE id IN ({marks})", batch):
-                out[r["id"]] = r["row"]
-        return out
+        return {r["id"]: r["row"] for r in self._read_in("SELECT id, row FROM chunks", "id", ids)}
 
     def row_documents(self) -> list[str]:
         """The document id of every row, in row order (one column, not whole chunks)."""
@@ -446,6 +448,15 @@ class Snapshot:
         return KeywordIndex.build(
             keyword_text(documents[s.chunk.doc_id], s.chunk) for s in self.chunks()
         )
+
+    def _read_in(self, select: str, column: str, values: Sequence[Any]) -> list[sqlite3.Row]:
+        """`select` WHERE column IN values, in batches of bound parameters."""
+        rows: list[sqlite3.Row] = []
+        for start in range(0, len(values), _SQL_BATCH):
+            batch = values[start : start + _SQL_BATCH]
+            marks = ",".join("?" * len(batch))
+            rows += self._read(f"{select} WHERE {column} IN ({marks})", batch)
+        return rows
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         # One connection serves every request thread; a read runs whole under the lock.
