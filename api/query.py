@@ -57,6 +57,16 @@ class Glossary:
     """acronym -> long forms: defined in the corpus first, then the defaults, then inferred."""
 
     forms: dict[str, list[str]] = field(default_factory=dict)
+    # (acronym, long form, its normalised text) for long forms found inside a query.
+    _long_forms: list[tuple[str, str, str]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._long_forms = [
+            (acronym, form, normalise(form))
+            for acronym, forms in self.forms.items()
+            for form in forms
+            if len(form) > 6
+        ]
 
     @classmethod
     def build(cls, learnt: Iterable[StoredAcronym], defaults: dict[str, list[str]]) -> Glossary:
@@ -89,10 +99,9 @@ class Glossary:
             for form in forms or []:
                 pairs.append((token, form))
         lowered = normalise(query)
-        for acronym, forms in self.forms.items():
-            for form in forms:
-                if len(form) > 6 and normalise(form) in lowered and acronym not in query:
-                    pairs.append((acronym, form))
+        for acronym, form, normalised in self._long_forms:
+            if normalised in lowered and acronym not in query:
+                pairs.append((acronym, form))
         return pairs
 
 

@@ -12,16 +12,16 @@ _WORD = re.compile(r"[A-Za-z0-9]+(?:&[A-Za-z0-9]+)*")
 
 def snippet(text: str, query_terms: set[str], length: int) -> str:
     """HTML: the best `length`-character window of `text`, query words in <mark>, rest escaped."""
-    matches = [
-        (m.start(), m.end())
-        for m in _WORD.finditer(text)
-        if m.group().lower() not in STOP_WORDS and stem(m.group().lower()) in query_terms
-    ]
+    matches: list[tuple[int, int, str]] = []  # (start, end, stem) of each query word
+    for m in _WORD.finditer(text):
+        word = m.group().lower()
+        if word not in STOP_WORDS and (term := stem(word)) in query_terms:
+            matches.append((m.start(), m.end(), term))
     start = 0
     if len(text) > length and matches:
         best = -1
-        for i, (s, _) in enumerate(matches):
-            covered = {stem(text[a:b].lower()) for a, b in matches[i:] if b <= s + length}
+        for i, (s, _, _) in enumerate(matches):
+            covered = {t for _, b, t in matches[i:] if b <= s + length}
             if len(covered) > best:
                 best, start = len(covered), s
         start = max(0, min(start - length // 4, len(text) - length))
@@ -35,7 +35,7 @@ def snippet(text: str, query_terms: set[str], length: int) -> str:
         end = min(len(text), start + length)
     pieces: list[str] = ["…" if start > 0 else ""]
     cursor = start
-    for s, e in matches:
+    for s, e, _ in matches:
         if s < start or e > end:
             continue
         pieces.append(html.escape(text[cursor:s]))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +75,28 @@ def test_torch_padded_batches_match_sentence_transformers(
     theirs = reference.encode(TEXTS * 3, progress=False)
     assert ours.shape == (12, encoder.dim)
     assert float(np.min(np.sum(ours * theirs, axis=1))) >= 0.9999
+
+
+def test_torch_runs_minilm_through_the_plain_bert_forward(encoder: ModelEncoder) -> None:
+    # The vector tests above therefore check the plain forward against sentence-transformers.
+    assert isinstance(encoder, TorchEncoder)
+    encoder.encode(["who leads CSE"])
+    assert encoder.model.plain
+
+
+def test_torch_keeps_transformers_forward_for_a_bert_it_does_not_reproduce(
+    tmp_path: Path, reference: SentenceTransformerEncoder
+) -> None:
+    source = Path(resolve_model(""))
+    folder = tmp_path / "model"
+    shutil.copytree(source, folder, symlinks=True, ignore=shutil.ignore_patterns("*.safetensors"))
+    (folder / "model.safetensors").symlink_to(source / "model.safetensors")
+    config = json.loads((folder / "config.json").read_text())
+    config["position_embedding_type"] = "relative_key"  # not the absolute positions it rebuilds
+    (folder / "config.json").write_text(json.dumps(config))
+    other = TorchEncoder(EmbeddingSettings(model=str(folder), encoder="torch"))
+    assert other.encode(["who leads CSE"]).shape == (1, reference.dim)
+    assert not other.model.plain
 
 
 def test_torch_encoder_truncates_to_the_window_as_sentence_transformers_does(
