@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from http.cookies import CookieError, SimpleCookie
 from typing import Annotated, Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import anyio
 from fastapi import Depends, Request
@@ -42,7 +43,12 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-OPEN_PATHS = frozenset({"/health", "/health/live"})
+OPEN_PATHS = frozenset({"/health", "/health/live", "/signin", "/signout"})
+# Assets only (scripts, styles, fonts): nothing under them depends on who asks.
+OPEN_PREFIXES = ("/static/",)
+# The web pages' session: the credential and the stated reason, kept by the browser.
+SESSION_COOKIE = "kg_session"
+JUSTIFICATION_COOKIE = "kg_reason"
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 JUSTIFICATION_HEADER = "x-justification"
 # Response bodies larger than this are not parsed for the audit record's ids (it says so).
@@ -100,10 +106,16 @@ class AccessMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        if path in OPEN_PATHS or (path in DOCS_PATHS and self.gate.settings.access.public_docs):
+        if (
+            path in OPEN_PATHS
+            or path.startswith(OPEN_PREFIXES)
+            or (path in DOCS_PATHS and self.gate.settings.access.public_docs)
+        ):
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if "authorization" not in headers:
+            _session_from_cookies(scope, headers)
         entry = Consultation("(anonymous)", "none", "", "", scope["method"], path)
         entry.justification = (headers.get(JUSTIFICATION_HEADER) or "")[:_MAX_JUSTIFICATION] or None
         entry.params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
@@ -154,6 +166,13 @@ class AccessMiddleware:
         except _TooLarge as e:
             status = 413
             await _reply(send, 413, "body_too_large", f"the request body exceeds {e.limit} bytes")
+        except Unauthenticated as e:
+            if _is_page_visit(scope, headers):  # a browser: to the sign-in page, and back
+                status = 303
+                await _redirect_to_signin(send, scope)
+            else:
+                status = 401
+                await _reply(send, 401, e.code, e.message, {"WWW-Authenticate": "Bearer"})
         except KgError as e:
             status = errors.status_for(e)
             extra = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
@@ -163,6 +182,10 @@ class AccessMiddleware:
         finally:
             entry.status = status
             entry.request_id = REQUEST_ID.get()
+            # A page names what it showed (api.web.pages); its HTML is not parsed.
+            shown = scope.get("state", {}).get("audited")
+            if isinstance(shown, bytes):
+                sent = bytearray(shown)
             try:
                 # Parsing a large response and the fsync stay off the event loop.
                 await anyio.to_thread.run_sync(self._record, entry, bytes(body), bytes(sent))
@@ -173,6 +196,41 @@ class AccessMiddleware:
     def _record(self, entry: Consultation, body: bytes, sent: bytes) -> None:
         _describe(entry, body, sent)
         self.gate.audit.append(entry)
+
+
+def _session_from_cookies(scope: Scope, headers: dict[str, str]) -> None:
+    """A signed-in page's cookies as the headers an API caller sends (Authorization, and
+    X-Justification when the session stated a reason), in `headers` and in the scope."""
+    jar = SimpleCookie()
+    try:
+        jar.load(headers.get("cookie", ""))
+    except CookieError:
+        return
+    added: list[tuple[bytes, bytes]] = []
+    if SESSION_COOKIE in jar and jar[SESSION_COOKIE].value:
+        headers["authorization"] = f"Bearer {jar[SESSION_COOKIE].value}"
+        added.append((b"authorization", headers["authorization"].encode("latin-1", "replace")))
+        reason = jar[JUSTIFICATION_COOKIE].value if JUSTIFICATION_COOKIE in jar else ""
+        if reason and JUSTIFICATION_HEADER not in headers:
+            headers[JUSTIFICATION_HEADER] = reason
+            added.append((JUSTIFICATION_HEADER.encode(), reason.encode("latin-1", "replace")))
+    if added:
+        scope["headers"] = [*scope["headers"], *added]
+
+
+def _is_page_visit(scope: Scope, headers: dict[str, str]) -> bool:
+    """A browser opening a page (GET, asking for HTML), not an API client."""
+    return scope["method"] in ("GET", "HEAD") and "text/html" in headers.get("accept", "")
+
+
+async def _redirect_to_signin(send: Send, scope: Scope) -> None:
+    target = scope["path"]
+    if scope.get("query_string"):
+        target += "?" + scope["query_string"].decode("latin-1")
+    location = "/signin?" + urlencode({"next": target})
+    raw = [(b"location", location.encode("latin-1")), (b"content-length", b"0")]
+    await send({"type": "http.response.start", "status": 303, "headers": raw})
+    await send({"type": "http.response.body", "body": b""})
 
 
 class _TooLarge(Exception):
@@ -195,11 +253,13 @@ def _describe(entry: Consultation, body: bytes, sent: bytes) -> None:
     if body:
         try:
             data = json.loads(body)
-        except ValueError:
-            data = None
+        except ValueError:  # a page's form (the workbench): its fields
+            data = dict(parse_qsl(body.decode("utf-8", "replace"))) or None
         if isinstance(data, dict):
             if isinstance(data.get("query"), str):
                 entry.query = data["query"]
+            elif isinstance(data.get("name"), str):  # a named query (POST /export/csv)
+                entry.query = f"named query {data['name']}"
             if isinstance(data.get("params"), dict):
                 entry.params = {**entry.params, **data["params"]}
     if not sent or entry.status >= 400:
@@ -230,6 +290,12 @@ def _count(data: Any) -> int:
             if isinstance(data.get(key), list):
                 return len(data[key])
     return 1
+
+
+def audit_shown(request: Request, shown: Any) -> None:
+    """Name what a response showed, as JSON, for its audit record: for a page or a download,
+    whose HTML, CSV or GraphML body the middleware does not parse for ids and counts."""
+    request.scope.setdefault("state", {})["audited"] = json.dumps(shown, default=str).encode()
 
 
 # -- what routes depend on -----------------------------------------------------------------

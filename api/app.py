@@ -9,10 +9,10 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import errors, observe
+from api import errors, observe, web
 from api.access import AccessMiddleware, Gatekeeper, require
 from api.deps import Services
-from api.routes import ask, audit, cypher, documents, entities, health, search
+from api.routes import ask, audit, cypher, documents, entities, exports, health, search
 from kg import __version__
 from kg.access import Right
 from kg.settings import Settings, get_settings
@@ -43,6 +43,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         "Every route but /health and /health/live needs Authorization: Bearer <API key or "
         "OIDC token>; what a caller sees is bounded by their clearance.",
         lifespan=lifespan,
+        # /docs is served by api.web from vendored Swagger UI assets; ReDoc needs a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = services
     gate = Gatekeeper(settings)
@@ -63,10 +66,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         (ask, "read"),
         (documents, "read"),
         (entities, "read"),
+        # GETs need read; its POSTs (a query's result) also need query, route by route.
+        (exports, "read"),
         (cypher, "query"),
         (audit, "admin"),
     )
     for module, right in rights:
         app.include_router(module.router, dependencies=[Depends(require(right))])
     app.include_router(health.router)
+    web.install(app)
     return app

@@ -57,6 +57,7 @@ class Answer:
     passages: list[Hit] = field(default_factory=list)
     candidates: list[EntityRef] = field(default_factory=list)  # when the target is ambiguous
     timings: dict[str, float] = field(default_factory=dict)
+    found: bool = True  # False: nothing in the documents answers it ("the documents do not say")
 
 
 class GraphAnswerer(Protocol):
@@ -110,4 +111,4 @@ class AskService:
             text = "No passage in the indexed documents answers this."
         else:
             text = " ".join(f"{s.text} ({cite(s.hit)})" for s in sentences)
-        return Answer(answer=text, intent=intent.name, target=intent.target)
+        return Answer(answer=text, intent=intent.name, target=intent.target, found=bool(sentences))

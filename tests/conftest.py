@@ -160,3 +160,18 @@ def bearer(
         key, _ = KeyStore(settings.access_dir).create(name, role, clearance)
         _KEYS[slot] = key
     return {"Authorization": f"Bearer {_KEYS[slot]}"}
+
+
+@pytest.fixture(scope="session")
+def web_settings(tmp_path_factory: pytest.TempPathFactory, encoder: ModelEncoder) -> Settings:
+    """Settings over an index of the page tests' papers (tests/web_papers.py), built once."""
+    from web_papers import PAPERS, sidecars
+
+    from indexer.pipeline import Indexer
+
+    root = tmp_path_factory.mktemp("web")
+    write_corpus(root / "corpus", {**PAPERS, **sidecars()})
+    settings = make_settings(root)
+    report = Indexer(settings, encoder).run()
+    assert sorted(report.added) == sorted(PAPERS), report
+    return settings
