@@ -87,7 +87,7 @@ def main() -> None:
             page.goto(f"{url}/workbench")
             page.get_by_role("button", name="Run", exact=True).click()
             page.get_by_test_id("result").wait_for()
-            page.screenshot(path=str(args.out / "workbench.png"))
+            page.screenshot(path=str(args.out / "workbench.png"), full_page=True)
             browser.close()
     finally:
         server.terminate()

@@ -24,7 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
-from api import errors
+from api import errors, export_sheets
 from api.access import (
     JUSTIFICATION_COOKIE,
     SESSION_COOKIE,
@@ -33,7 +33,7 @@ from api.access import (
     require,
 )
 from api.deps import CypherDep, SettingsDep, SnapshotDep
-from api.entities import EntityCard, Neighbourhood
+from api.entities import Neighbourhood
 from api.request import Filters, check_request
 from api.routes.entities import EntityCardOut, NeighboursResponse
 from api.schemas import AskResponse, SearchResult
@@ -322,7 +322,11 @@ def entity_page(
     snapshot = read()
     card = snapshot.entities.card(entity_id)
     hood = snapshot.entities.neighbours(entity_id, max(1, min(depth, 3)))
-    docs = {s.doc_id for s in card.sources} | {f.fact.evidence.doc_id for f in card.facts}
+    docs = (
+        {s.doc_id for s in card.sources}
+        | {f.fact.evidence.doc_id for f in card.facts}
+        | {h.doc_id for h in card.history if h.doc_id}
+    )
     marking = {
         d: _marking(snapshot.search.index.document(d), settings) for d in docs if d is not None
     }
@@ -334,39 +338,12 @@ def entity_page(
         "entity.html",
         principal,
         card=card,
-        timeline=_timeline(card),
+        timeline=export_sheets.timeline(card),
         graph=_graph_data(hood, snapshot.entities.titles),
         marking=marking,
         depth=hood.depth,
         href=_passage_href,
     )
-
-
-def _timeline(card: EntityCard) -> list[dict[str, Any]]:
-    """A person's posts and ranks, else the entity's facts, oldest first."""
-    if card.history:
-        events = [
-            {
-                "date": h.as_of,
-                "what": f"{h.kind}: {h.title}",
-                "doc": h.doc_id,
-                "quote": h.quote,
-            }
-            for h in card.history
-        ]
-    else:
-        events = [
-            {
-                "date": f.fact.evidence.as_of,
-                "what": f"{f.relation} {f.other.display}"
-                if f.outgoing
-                else f"{f.other.display} {f.relation}",
-                "doc": f.fact.evidence.doc_id,
-                "quote": f.fact.evidence.quote,
-            }
-            for f in card.facts
-        ]
-    return sorted(events, key=lambda e: e["date"] or "")
 
 
 def _graph_data(hood: Neighbourhood, titles: Mapping[str, str]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ function mount(textarea) {
     value: textarea.value,
     lineNumbers: true,
     lint: true,
+    lineWrapping: true,
     theme: "light",
     // tabindex: the editable area is a tab stop (axe counts no contenteditable as one).
     postExtensions: [EditorView.contentAttributes.of({ "aria-label": label, tabindex: "0" })],
