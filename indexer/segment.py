@@ -38,6 +38,8 @@ _SMALL_WORDS = frozenset(
         "-",
     ]
 )
+# A cell of a table row: a count, an amount or a percentage ("167,126", "£2.4m", "5%").
+_NUMBER_CELL = re.compile(r"[-+(]?[£$€]?\d[\d,.]*(?:%|[kmbn]{1,2})?\)?")
 _MAX_HEADING_CHARS = 100
 _MAX_HEADING_WORDS = 14
 
@@ -120,6 +122,10 @@ def _is_heading_line(line: str, previous: str) -> str | None:
     if not (3 <= len(text) <= _MAX_HEADING_CHARS) or text[-1] in ".,;:!?":
         return None
     if _NUMBERED_PARAGRAPH.match(text) or text[0] in "-*•(":
+        return None
+    # A row of a table (cells split by tabs or bars, one of them a number) names nothing.
+    cells = [c.strip() for c in re.split(r"\t+|\s\|\s|\s{3,}", text) if c.strip()]
+    if len(cells) > 1 and any(_NUMBER_CELL.fullmatch(c) for c in cells):
         return None
     words = re.findall(r"[A-Za-z][A-Za-z'’&/-]*", text)
     if not words or len(words) > _MAX_HEADING_WORDS or not any(len(w) >= 3 for w in words):

@@ -112,3 +112,15 @@ def test_chunk_size_larger_than_the_window_is_refused(
 ) -> None:
     with pytest.raises(ValueError, match="exceeds the model window"):
         Chunker(encoder.count_tokens, 400, 0, encoder.max_text_tokens)
+
+
+def test_a_table_row_is_not_a_heading() -> None:
+    text = (
+        "Recorded Crime by Force\n\n"
+        "West Yorkshire Police\t167,126\t7,616\t5%\n"
+        "Kent Police | 98,004 | 4.1%\n"
+        "Lancashire Constabulary    12,400    2%\n\n"
+        "Next Steps\n"
+    )
+    headings = [h.text for h in segment(text).headings]
+    assert headings == ["Recorded Crime by Force", "Next Steps"]
