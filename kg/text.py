@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 import snowballstemmer
@@ -23,13 +24,18 @@ STOP_WORDS = frozenset(
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:&[a-z0-9]+)*")
 _SPACE = re.compile(r"\s+")
-_stemmer = snowballstemmer.stemmer("english")
+# A Snowball stemmer keeps the word it works on in itself: one per thread, or requests served
+# side by side corrupt each other's words (IndexError inside the stemmer, or a wrong stem).
+_local = threading.local()
 
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """The Snowball (Porter 2) stem of a lower-case word."""
-    return str(_stemmer.stemWord(word))
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("english")
+    return str(stemmer.stemWord(word))
 
 
 def words(text: str) -> list[str]:

@@ -118,3 +118,23 @@ def test_index_reads_chunks_and_documents_on_demand(indexed: Settings) -> None:
     assert " ".join(document.text[last.start : last.end].split()) == " ".join(last.text.split())
     assert loaded.document("no-such-document") is None
     assert sum(len(r) for r in loaded.doc_rows.values()) == loaded.size
+
+
+def test_stemming_from_many_threads_at_once_gives_the_serial_stems() -> None:
+    # Requests are served on a thread pool; a shared Snowball stemmer would mix their words.
+    from concurrent.futures import ThreadPoolExecutor
+
+    import kg.text
+
+    vocabulary = [
+        f"{root}{end}"
+        for root in ("polic", "lead", "govern", "safeguard", "train")
+        for end in ("ing", "ed", "ers", "ation", "ingly", "ments", "ies")
+    ]
+    words = [f"{w}{'x' * (i % 7)}" for i, w in enumerate(vocabulary * 40)]
+    kg.text.stem.cache_clear()
+    serial = [kg.text.stem.__wrapped__(w) for w in words]
+    kg.text.stem.cache_clear()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        parallel = list(pool.map(kg.text.stem.__wrapped__, words))
+    assert parallel == serial
