@@ -26,6 +26,8 @@ from vectors.encoder import Encoder, ModelEncoder, make_encoder
 log = logging.getLogger(__name__)
 
 WarmUp = Literal["not started", "running", "done", "failed"]
+# How long closing waits for a warm-up still running (it takes seconds on a warm machine).
+_WARM_UP_WAIT_S = 60.0
 
 
 @dataclass
@@ -59,6 +61,7 @@ class Services:
         self._cypher: CypherService | None = None
         self._level_cypher: dict[str, CypherService] = {}
         self.warm_up_state: WarmUp = "not started"
+        self._warm_up: threading.Thread | None = None
         self._lock = threading.Lock()
         self.snapshots = Snapshots(
             settings, self.encoder, lambda: self.cypher, self._graph_healthy, self.cypher_for
@@ -119,7 +122,11 @@ class Services:
             return self._level_cypher[level]
 
     def close(self) -> None:
-        """Release the graph store (stopping an embedded server this process started)."""
+        """Release the graph store (stopping an embedded server this process started), once a
+        warm-up still running has finished: a process that exits while native code (the
+        encoder, FAISS) runs on that thread is aborted."""
+        if self._warm_up is not None and self._warm_up is not threading.current_thread():
+            self._warm_up.join(timeout=_WARM_UP_WAIT_S)
         with self._lock:
             if self._graph is not None:
                 self._graph.close()
@@ -161,6 +168,7 @@ class Services:
     def start_warm_up(self) -> threading.Thread:
         """Run warm_up in a background thread (the server accepts requests meanwhile)."""
         thread = threading.Thread(target=self.warm_up, name="warm-up", daemon=True)
+        self._warm_up = thread
         thread.start()
         return thread
 
