@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from api.extractive import best_sentences
+from api.graph_index import Evidence
 from api.intents import Intent, IntentRecogniser
 from api.search import Hit, SearchService
 from vectors.encoder import Encoder
@@ -21,18 +22,13 @@ _PASSAGES = 5
 
 @dataclass(frozen=True)
 class FactAnswer:
-    """One fact behind an answer, with its evidence."""
+    """One fact behind an answer: its ends as an answer names them, and its evidence."""
 
     subject: str
     relation: str
     object: str
-    as_of: str | None
-    doc: str
-    quote: str
-    title: str | None = None
-    chunk_id: str | None = None
-    start: int | None = None
-    end: int | None = None
+    evidence: Evidence
+    title: str | None = None  # the title of the evidence's document
 
 
 @dataclass(frozen=True)

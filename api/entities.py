@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from api.cypher import NamedQueries
-from api.graph_index import FINDING_TYPES, GraphEntity, GraphFact, GraphIndex, norm
+from api.graph_index import FINDING_TYPES, Evidence, GraphEntity, GraphFact, GraphIndex, norm
 from graph.model import NODE_LABELS
 from kg.errors import NotFound
 from kg.settings import GraphSettings
@@ -54,15 +54,11 @@ class EntityMatch:
 
 @dataclass(frozen=True)
 class Source:
-    """A passage that mentions an entity."""
+    """A passage that mentions an entity: the mention's evidence (its `as_of` is the
+    document's date) and the document's title."""
 
-    doc_id: str
+    evidence: Evidence
     title: str | None
-    date: str | None
-    quote: str
-    chunk_id: str
-    start: int | None
-    end: int | None
 
 
 @dataclass(frozen=True)
@@ -233,13 +229,10 @@ class EntityService:
             properties=properties,
             sources=[
                 Source(
-                    r["docId"],
+                    Evidence(
+                        r["docId"], r["chunkId"], r["start"], r["end"], r["quote"] or "", r["date"]
+                    ),
                     r["title"],
-                    r["date"],
-                    r["quote"] or "",
-                    r["chunkId"],
-                    r["start"],
-                    r["end"],
                 )
                 for r in sources
             ],

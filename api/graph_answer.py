@@ -18,7 +18,7 @@ from datetime import date
 import numpy as np
 
 from api.ask import Answer, EntityRef, FactAnswer
-from api.graph_index import Candidate, GraphEntity, GraphFact, GraphIndex
+from api.graph_index import Candidate, Evidence, GraphEntity, GraphFact, GraphIndex
 from api.intents import Intent
 from api.query import periods
 from api.search import Hit, SearchService
@@ -215,12 +215,15 @@ class GraphAnswerer:
                 subject=d.acronym,
                 relation="STANDS_FOR",
                 object=d.expansion,
-                as_of=document.date.isoformat() if document.date else None,
-                doc=d.doc_id,
-                quote=" ".join(text[d.start : d.end].split()),
+                evidence=Evidence(
+                    doc_id=d.doc_id,
+                    chunk_id=None,
+                    start=d.start,
+                    end=d.end,
+                    quote=" ".join(text[d.start : d.end].split()),
+                    as_of=document.date.isoformat() if document.date else None,
+                ),
                 title=document.title,
-                start=d.start,
-                end=d.end,
             )
         facts = list(seen.values())[:3]
         first = facts[0]
@@ -378,13 +381,8 @@ class GraphAnswerer:
             subject=self.graph.entities[fact.source].display,
             relation=fact.relation,
             object=self.graph.entities[fact.target].display,
-            as_of=fact.evidence.as_of,
-            doc=fact.evidence.doc_id,
-            quote=fact.evidence.quote,
+            evidence=fact.evidence,
             title=document.title if document else None,
-            chunk_id=fact.evidence.chunk_id,
-            start=fact.evidence.start,
-            end=fact.evidence.end,
         )
 
 
@@ -428,8 +426,8 @@ def _passage_bonus(fact: GraphFact, passages: Sequence[Hit]) -> float:
 
 
 def _cite(fact: FactAnswer) -> str:
-    when = _human_date(fact.as_of)
-    return f"as of {when}, {fact.title or fact.doc}"
+    when = _human_date(fact.evidence.as_of)
+    return f"as of {when}, {fact.title or fact.evidence.doc_id}"
 
 
 def _human_date(iso: str | None) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AliasPath, BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     # Only the builders below use these; the command line imports the response models
@@ -160,8 +160,21 @@ class Health(BaseModel):
     model: str | None = None
 
 
+# Response models that read an internal object by attribute (`Model.model_validate(obj)`),
+# and may still be built by field name.
+READS_ATTRIBUTES = ConfigDict(from_attributes=True, validate_by_name=True, validate_by_alias=True)
+
+
+def reads(*path: str, **field: Any) -> Any:
+    """A response field that reads the internal object's attribute `path` (e.g. "evidence",
+    "as_of"), where the field's name differs; `field` as for pydantic's Field."""
+    return Field(validation_alias=AliasPath(*path), **field)
+
+
 class EntityOut(BaseModel):
     """An entity a question was resolved to."""
+
+    model_config = READS_ATTRIBUTES
 
     id: str
     name: str
@@ -172,16 +185,20 @@ class EntityOut(BaseModel):
 class FactOut(BaseModel):
     """A fact behind an answer, with its evidence."""
 
+    model_config = READS_ATTRIBUTES
+
     subject: str
     relation: str
     object: str
-    asOf: str | None = Field(description="The date the fact was true: its document's date.")
-    doc: str
-    quote: str
+    asOf: str | None = reads(
+        "evidence", "as_of", description="The date the fact was true: its document's date."
+    )
+    doc: str = reads("evidence", "doc_id")
+    quote: str = reads("evidence", "quote")
     title: str | None
-    chunkId: str | None
-    start: int | None
-    end: int | None
+    chunkId: str | None = reads("evidence", "chunk_id")
+    start: int | None = reads("evidence", "start")
+    end: int | None = reads("evidence", "end")
 
 
 class AskResponse(BaseModel):
@@ -204,22 +221,8 @@ class AskResponse(BaseModel):
             answer=answer.answer,
             intent=answer.intent,
             target=answer.target,
-            entities=[EntityOut(**vars(e)) for e in answer.entities],
-            facts=[
-                FactOut(
-                    subject=f.subject,
-                    relation=f.relation,
-                    object=f.object,
-                    asOf=f.as_of,
-                    doc=f.doc,
-                    quote=f.quote,
-                    title=f.title,
-                    chunkId=f.chunk_id,
-                    start=f.start,
-                    end=f.end,
-                )
-                for f in answer.facts
-            ],
+            entities=[EntityOut.model_validate(e) for e in answer.entities],
+            facts=[FactOut.model_validate(f) for f in answer.facts],
             passages=[SearchResult.from_hit(h) for h in answer.passages],
-            candidates=[EntityOut(**vars(e)) for e in answer.candidates],
+            candidates=[EntityOut.model_validate(e) for e in answer.candidates],
         )

@@ -488,7 +488,12 @@ def _entities(args: argparse.Namespace, settings: Settings) -> int:
     from pydantic import ValidationError
 
     from api.deps import Services
-    from api.routes.entities import EntityCardOut, EntitySearchParams, EntitySearchResponse
+    from api.routes.entities import (
+        EntityCardOut,
+        EntityMatchOut,
+        EntitySearchParams,
+        EntitySearchResponse,
+    )
     from kg.validation import plain_problem
 
     if bool(args.query) == bool(args.entity_id):
@@ -511,7 +516,7 @@ def _entities(args: argparse.Namespace, settings: Settings) -> int:
     try:
         entities = services.snapshot().view(_clearance(args, settings)).entities
         if params is None:
-            card = EntityCardOut.of_card(entities.card(args.entity_id))
+            card = EntityCardOut.model_validate(entities.card(args.entity_id))
             _record(
                 args,
                 settings,
@@ -522,7 +527,12 @@ def _entities(args: argparse.Namespace, settings: Settings) -> int:
             )
             print(card.model_dump_json(indent=2) if args.json else _card_text(card))
             return 0
-        found = EntitySearchResponse.of(entities.find(params.q, params.type, params.limit))
+        found = EntitySearchResponse(
+            entities=[
+                EntityMatchOut.model_validate(m)
+                for m in entities.find(params.q, params.type, params.limit)
+            ]
+        )
         _record(args, settings, "entities", params.q, {}, found.model_dump())
     finally:
         services.close()

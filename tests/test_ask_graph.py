@@ -68,8 +68,8 @@ def test_who_leads_a_theme_named_by_its_acronym(ask_services: Services) -> None:
     assert answer.intent == "who_leads"
     assert "Priya Sandhu" in answer.answer
     fact = answer.facts[0]
-    assert fact.relation == "LEADS" and fact.as_of == "2010-05-04"
-    assert fact.doc == "board-2010.txt" and "Bronze Lead" in fact.quote
+    assert fact.relation == "LEADS" and fact.evidence.as_of == "2010-05-04"
+    assert fact.evidence.doc_id == "board-2010.txt" and "Bronze Lead" in fact.evidence.quote
     assert answer.entities[0].name == "Child Criminal Exploitation"
 
 
@@ -92,14 +92,14 @@ def test_a_post_is_answered_with_its_holder_most_recent_first_with_history(
 ) -> None:
     answer = ask(ask_services, "Who is the Head of Crime Support?")
     assert answer.answer.index("Helen Okafor") < answer.answer.index("Alan Marsh")
-    assert [f.as_of for f in answer.facts] == ["2015-07-07", "2010-05-04"]
+    assert [f.evidence.as_of for f in answer.facts] == ["2015-07-07", "2010-05-04"]
     assert "History" in answer.answer
 
 
 def test_a_post_at_a_date_gives_the_holder_then(ask_services: Services) -> None:
     answer = ask(ask_services, "Who was Head of Crime Support in 2010?")
     assert answer.answer.startswith("Chief Superintendent Alan Marsh")
-    assert answer.facts[0].as_of == "2010-05-04"
+    assert answer.facts[0].evidence.as_of == "2010-05-04"
 
 
 def test_an_ambiguous_acronym_returns_the_candidates(ask_services: Services) -> None:
@@ -137,7 +137,7 @@ def test_what_an_acronym_means_lists_every_meaning_with_its_document(
         "Night Safety Forum",
         "National Standards Framework",
     }
-    assert {f.doc for f in answer.facts} == {"board-2010.txt", "board-2015.txt"}
+    assert {f.evidence.doc_id for f in answer.facts} == {"board-2010.txt", "board-2015.txt"}
 
 
 def test_an_acronym_in_the_period_asked_about_comes_first(ask_services: Services) -> None:

@@ -5,20 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from api.deps import SnapshotDep
 from api.entities import (
     ENTITY_TYPES,
     MAX_CHAIN_DEPTH,
     MAX_NEIGHBOUR_DEPTH,
-    DependencyChain,
-    EntityCard,
-    EntityMatch,
-    Neighbourhood,
 )
-from api.graph_index import GraphEntity
-from api.schemas import QueryText
+from api.schemas import READS_ATTRIBUTES, QueryText, reads
 
 router = APIRouter(tags=["entities"])
 
@@ -84,43 +79,38 @@ class DependencyParams(BaseModel):
 
 
 # -- responses -----------------------------------------------------------------------------
+# Each reads the internal object by attribute (api.schemas.READS_ATTRIBUTES): a field whose
+# name differs from the attribute says where it reads from (`reads`).
+
+
+def _direction(value: object) -> object:
+    """A card fact's `outgoing` flag as the direction word (a word is kept as it is)."""
+    return value if isinstance(value, str) else ("outgoing" if value else "incoming")
 
 
 class EntityRef(BaseModel):
     """An entity: its stable id, canonical name and type (graph label)."""
 
+    model_config = READS_ATTRIBUTES
+
     id: str
     name: str
     type: str
-
-    @classmethod
-    def of(cls, entity: GraphEntity) -> EntityRef:
-        """Build from an internal entity."""
-        return cls(id=entity.id, name=entity.name, type=entity.type)
 
 
 class EntityMatchOut(EntityRef):
     """An entity a lookup found."""
 
-    aliases: list[str]
+    id: str = reads("entity", "id")
+    name: str = reads("entity", "name")
+    type: str = reads("entity", "type")
+    aliases: list[str] = reads("entity", "aliases")
     score: float = Field(description="1.0 for an exact name or alias; lower for looser matches.")
-    matchedBy: str = Field(
+    matchedBy: str = reads(
+        "matched_by",
         description="name, name without qualifier, acronym, name without rank, fuzzy, "
-        "embedding, or words (risks and recommendations)."
+        "embedding, or words (risks and recommendations).",
     )
-
-    @classmethod
-    def of_match(cls, match: EntityMatch) -> EntityMatchOut:
-        """Build from an internal match."""
-        e = match.entity
-        return cls(
-            id=e.id,
-            name=e.name,
-            type=e.type,
-            aliases=list(e.aliases),
-            score=match.score,
-            matchedBy=match.matched_by,
-        )
 
 
 class EntitySearchResponse(BaseModel):
@@ -128,56 +118,65 @@ class EntitySearchResponse(BaseModel):
 
     entities: list[EntityMatchOut]
 
-    @classmethod
-    def of(cls, matches: list[EntityMatch]) -> EntitySearchResponse:
-        """Build from internal matches."""
-        return cls(entities=[EntityMatchOut.of_match(m) for m in matches])
-
 
 class SourceOut(BaseModel):
     """A passage that mentions the entity."""
 
-    docId: str
+    model_config = READS_ATTRIBUTES
+
+    docId: str = reads("evidence", "doc_id")
     title: str | None
-    date: str | None = Field(description="The document's date (ISO) or null.")
-    quote: str
-    chunkId: str
-    start: int | None = Field(description="Start offset of the quote in the document text.")
-    end: int | None
+    date: str | None = reads("evidence", "as_of", description="The document's date (ISO) or null.")
+    quote: str = reads("evidence", "quote")
+    chunkId: str = reads("evidence", "chunk_id")
+    start: int | None = reads(
+        "evidence", "start", description="Start offset of the quote in the document text."
+    )
+    end: int | None = reads("evidence", "end")
 
 
 class CardFactOut(BaseModel):
     """A fact about the entity, either way round."""
 
+    model_config = READS_ATTRIBUTES
+
     relation: str
-    direction: Literal["outgoing", "incoming"] = Field(
-        description="outgoing: the entity RELATION other; incoming: other RELATION the entity."
+    direction: Annotated[Literal["outgoing", "incoming"], BeforeValidator(_direction)] = reads(
+        "outgoing",
+        description="outgoing: the entity RELATION other; incoming: other RELATION the entity.",
     )
     other: EntityRef
-    asOf: str | None = Field(description="The date the fact was true: its document's date.")
-    docId: str
+    asOf: str | None = reads(
+        "fact", "evidence", "as_of", description="The date the fact was true: its document's date."
+    )
+    docId: str = reads("fact", "evidence", "doc_id")
     title: str | None
-    quote: str
-    chunkId: str | None
-    start: int | None
-    end: int | None
+    quote: str = reads("fact", "evidence", "quote")
+    chunkId: str | None = reads("fact", "evidence", "chunk_id")
+    start: int | None = reads("fact", "evidence", "start")
+    end: int | None = reads("fact", "evidence", "end")
 
 
 class HistoryOut(BaseModel):
     """A post or rank a person held, as of a document."""
 
+    model_config = READS_ATTRIBUTES
+
     kind: str = Field(description="post or rank.")
     title: str
-    postId: str | None
-    asOf: str | None
-    docId: str | None
+    postId: str | None = reads("post_id")
+    asOf: str | None = reads("as_of")
+    docId: str | None = reads("doc_id")
     quote: str | None
 
 
 class EntityCardOut(EntityRef):
     """Body of GET /entities/{id} and of `kg entities --id ID --json`."""
 
-    aliases: list[str]
+    id: str = reads("entity", "id")
+    name: str = reads("entity", "name")
+    type: str = reads("entity", "type")
+    aliases: list[str] = reads("entity", "aliases")
     properties: dict[str, Any] = Field(
         description="What the documents say about the entity itself: ranks, surname and given "
         "name for people; owner and frequency for objectives; number for recommendations."
@@ -189,57 +188,6 @@ class EntityCardOut(EntityRef):
         description="True when a cap (KG_GRAPH__CARD_SOURCES, KG_GRAPH__CARD_FACTS) cut the card."
     )
 
-    @classmethod
-    def of_card(cls, card: EntityCard) -> EntityCardOut:
-        """Build from an internal card."""
-        e = card.entity
-        return cls(
-            id=e.id,
-            name=e.name,
-            type=e.type,
-            aliases=list(e.aliases),
-            properties=card.properties,
-            sources=[
-                SourceOut(
-                    docId=s.doc_id,
-                    title=s.title,
-                    date=s.date,
-                    quote=s.quote,
-                    chunkId=s.chunk_id,
-                    start=s.start,
-                    end=s.end,
-                )
-                for s in card.sources
-            ],
-            facts=[
-                CardFactOut(
-                    relation=f.relation,
-                    direction="outgoing" if f.outgoing else "incoming",
-                    other=EntityRef.of(f.other),
-                    asOf=f.fact.evidence.as_of,
-                    docId=f.fact.evidence.doc_id,
-                    title=f.title,
-                    quote=f.fact.evidence.quote,
-                    chunkId=f.fact.evidence.chunk_id,
-                    start=f.fact.evidence.start,
-                    end=f.fact.evidence.end,
-                )
-                for f in card.facts
-            ],
-            history=[
-                HistoryOut(
-                    kind=h.kind,
-                    title=h.title,
-                    postId=h.post_id,
-                    asOf=h.as_of,
-                    docId=h.doc_id,
-                    quote=h.quote,
-                )
-                for h in card.history
-            ],
-            truncated=card.truncated,
-        )
-
 
 class NodeOut(EntityRef):
     """An entity in a neighbourhood."""
@@ -250,16 +198,20 @@ class NodeOut(EntityRef):
 class EdgeOut(BaseModel):
     """A relationship in a neighbourhood, as read in one document."""
 
+    model_config = READS_ATTRIBUTES
+
     source: str = Field(description="Id of the entity the relationship starts from.")
     relation: str
     target: str = Field(description="Id of the entity it points to.")
-    docId: str | None
-    asOf: str | None
+    docId: str | None = reads("doc_id")
+    asOf: str | None = reads("as_of")
     quote: str | None
 
 
 class NeighboursResponse(BaseModel):
     """Body of GET /entities/{id}/neighbours."""
+
+    model_config = READS_ATTRIBUTES
 
     entity: EntityRef
     depth: int
@@ -267,30 +219,11 @@ class NeighboursResponse(BaseModel):
     edges: list[EdgeOut]
     truncated: bool = Field(description="True when the cap KG_GRAPH__NEIGHBOUR_EDGES cut it short.")
 
-    @classmethod
-    def of(cls, hood: Neighbourhood) -> NeighboursResponse:
-        """Build from an internal neighbourhood."""
-        return cls(
-            entity=EntityRef.of(hood.entity),
-            depth=hood.depth,
-            nodes=[NodeOut(id=n.id, name=n.name, type=n.type, depth=n.depth) for n in hood.nodes],
-            edges=[
-                EdgeOut(
-                    source=e.source,
-                    relation=e.relation,
-                    target=e.target,
-                    docId=e.doc_id,
-                    asOf=e.as_of,
-                    quote=e.quote,
-                )
-                for e in hood.edges
-            ],
-            truncated=hood.truncated,
-        )
-
 
 class ChainLinkOut(BaseModel):
     """An entity in the chain and the path to it from the initiative."""
+
+    model_config = READS_ATTRIBUTES
 
     direction: Literal["dependency", "dependent"] = Field(
         description="dependency: the initiative depends on it; dependent: it depends on the "
@@ -301,41 +234,21 @@ class ChainLinkOut(BaseModel):
     name: str
     type: str
     path: list[str] = Field(description="Names from the initiative to this entity.")
-    pathIds: list[str]
+    pathIds: list[str] = reads("path_ids")
 
 
 class DependenciesResponse(BaseModel):
     """Body of GET /initiatives/{id}/dependencies."""
 
+    model_config = READS_ATTRIBUTES
+
     initiative: EntityRef
     direction: str
     depth: int
-    chain: list[ChainLinkOut]
+    chain: list[ChainLinkOut] = reads("links")
     truncated: bool = Field(
         description="True when the cap KG_GRAPH__CHAIN_ROWS cut the chain short."
     )
-
-    @classmethod
-    def of(cls, chain: DependencyChain) -> DependenciesResponse:
-        """Build from an internal chain."""
-        return cls(
-            initiative=EntityRef.of(chain.initiative),
-            direction=chain.direction,
-            depth=chain.depth,
-            chain=[
-                ChainLinkOut(
-                    direction="dependency" if link.direction == "dependency" else "dependent",
-                    depth=link.depth,
-                    id=link.id,
-                    name=link.name,
-                    type=link.type,
-                    path=link.path,
-                    pathIds=link.path_ids,
-                )
-                for link in chain.links
-            ],
-            truncated=chain.truncated,
-        )
 
 
 # -- routes --------------------------------------------------------------------------------
@@ -346,13 +259,18 @@ def find_entities(
     params: Annotated[EntitySearchParams, Query()], read: SnapshotDep
 ) -> EntitySearchResponse:
     """Find entities by name, alias, acronym, rank-free person name or fuzzy spelling."""
-    return EntitySearchResponse.of(read().entities.find(params.q, params.type, params.limit))
+    return EntitySearchResponse(
+        entities=[
+            EntityMatchOut.model_validate(m)
+            for m in read().entities.find(params.q, params.type, params.limit)
+        ]
+    )
 
 
 @router.get("/entities/{entity_id}", response_model=EntityCardOut)
 def entity_card(entity_id: str, read: SnapshotDep) -> EntityCardOut:
     """The entity card: properties, every source quote with document and date, and facts."""
-    return EntityCardOut.of_card(read().entities.card(entity_id))
+    return EntityCardOut.model_validate(read().entities.card(entity_id))
 
 
 @router.get("/entities/{entity_id}/neighbours", response_model=NeighboursResponse)
@@ -360,7 +278,7 @@ def neighbours(
     entity_id: str, params: Annotated[NeighbourParams, Query()], read: SnapshotDep
 ) -> NeighboursResponse:
     """The entities and relationships within depth hops (1..3), with provenance; capped."""
-    return NeighboursResponse.of(read().entities.neighbours(entity_id, params.depth))
+    return NeighboursResponse.model_validate(read().entities.neighbours(entity_id, params.depth))
 
 
 @router.get("/initiatives/{initiative_id}/dependencies", response_model=DependenciesResponse)
@@ -369,4 +287,4 @@ def dependencies(
 ) -> DependenciesResponse:
     """What an initiative depends on and what depends on it, to depth hops."""
     chain = read().entities.dependencies(initiative_id, params.depth, params.direction)
-    return DependenciesResponse.of(chain)
+    return DependenciesResponse.model_validate(chain)

@@ -211,6 +211,7 @@ def home(
         "date_to": until,
         "answer": None,
         "passages": [],
+        "href": _passage_href,
     }
     if q.strip():
         wanted = tuple(doc or ())
@@ -227,7 +228,7 @@ def home(
         context.update(
             answer=answer,
             card=facts[0] if facts else None,
-            history=sorted(facts[1:], key=lambda f: f.as_of or "", reverse=True),
+            history=sorted(facts[1:], key=lambda f: f.evidence.as_of or "", reverse=True),
             passages=[_passage(h, marking) for h in hits],
             marking=marking,
         )
@@ -323,15 +324,15 @@ def entity_page(
     card = snapshot.entities.card(entity_id)
     hood = snapshot.entities.neighbours(entity_id, max(1, min(depth, 3)))
     docs = (
-        {s.doc_id for s in card.sources}
+        {s.evidence.doc_id for s in card.sources}
         | {f.fact.evidence.doc_id for f in card.facts}
         | {h.doc_id for h in card.history if h.doc_id}
     )
     marking = {
         d: _marking(snapshot.search.index.document(d), settings) for d in docs if d is not None
     }
-    card_out = EntityCardOut.of_card(card)
-    hood_out = NeighboursResponse.of(hood)
+    card_out = EntityCardOut.model_validate(card)
+    hood_out = NeighboursResponse.model_validate(hood)
     audit_shown(request, {"card": card_out.model_dump(), "neighbours": hood_out.model_dump()})
     return _render(
         request,
