@@ -149,3 +149,23 @@ def test_no_graph_answer_falls_back_to_passages(ask_services: Services) -> None:
     answer = ask(ask_services, "How is the councils' partner funding at risk?")
     assert answer.facts == []
     assert answer.passages and "partner funding" in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who leads on wildlife crime?",
+        "Who leads the dog unit?",
+        "Who chairs the rural crime partnership?",
+        "Who heads the marine unit?",
+    ],
+)
+def test_a_lead_for_a_target_the_papers_never_name_is_not_a_neighbours_lead(
+    ask_services: Services, question: str
+) -> None:
+    # The papers name leads of other things only: none of them answers this question.
+    answer = ask(ask_services, question)
+    assert answer.intent == "who_leads"
+    assert answer.facts == []
+    for wrong in ("Ruth Ellery", "Priya Sandhu", "Tom Granger", "Omar Reid", "Helen Okafor"):
+        assert f"{wrong} leads" not in answer.answer and f"{wrong} chairs" not in answer.answer
