@@ -64,6 +64,8 @@ _VERB_RELATIONS = {
     "lead": "LEADS",
     "led": "LEADS",
 }
+# How a target resolves when the papers name it as the question does (not by likeness).
+_EXACT = frozenset({"name", "name without qualifier", "acronym", "name without rank"})
 # A target whose words name a kind of body ("the board that ...") expects a Unit.
 _TYPE_BONUS = 0.3
 _QUOTE_CHARS = 300
@@ -285,6 +287,11 @@ class GraphAnswerer:
             if best is None or score > best.score:
                 best = _Scored(fact, score)
         if best is None or best.score < _MIN_SCORE:
+            return None
+        named = best.fact.target if end == "target" else best.fact.source
+        if named not in resolved and any(c.how in _EXACT for c in candidates):
+            # The papers name the target itself but no such fact about it: another entity's
+            # fact would answer a neighbouring question.
             return None
         return best
 
