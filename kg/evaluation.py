@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -110,6 +111,17 @@ def answer_is_correct(answer: str, accepted: Sequence[str]) -> bool:
     return any(a.lower() in text for a in accepted)
 
 
+# What an answer sets beside its claim: the quoted source, the history, other findings.
+_BESIDE = re.compile(r"\s(?:Source|History|Also|Elsewhere):\s")
+_QUOTE = re.compile(r"“[^”]*”|\"[^\"]*\"")
+
+
+def answer_claim(answer: str) -> str:
+    """The answer's own claim: the text before its source, history or other findings, less
+    any quotation, so an accepted answer that only a quote holds does not count."""
+    return _QUOTE.sub(" ", _BESIDE.split(answer, maxsplit=1)[0])
+
+
 def evaluate_answers(
     questions: Sequence[Question],
     ask: Callable[[str], tuple[str, Sequence[tuple[str, str]]]],
@@ -119,10 +131,12 @@ def evaluate_answers(
     `ask` returns the answer text and the (doc, text) of its passages, best first.
     """
     correct: dict[str, bool] = {}
+    claimed: dict[str, bool] = {}
     either: dict[str, bool] = {}
     for q in questions:
         answer, passages = ask(q.question)
         correct[q.id] = answer_is_correct(answer, q.answers)
+        claimed[q.id] = answer_is_correct(answer_claim(answer), q.answers)
         rank = first_relevant_rank(list(passages)[:5], q.evidence)
         either[q.id] = correct[q.id] or 0 < rank <= 5
 
@@ -137,9 +151,12 @@ def evaluate_answers(
     every = [q.id for q in questions]
     return {
         "accuracy": share(every, correct),
+        "claim_accuracy": share(every, claimed),
         "answer_or_passage_at_5": share(every, either),
         "by_kind": {k: share(v, correct) for k, v in sorted(slices["kind"].items())},
         "by_tag": {k: share(v, correct) for k, v in sorted(slices["tag"].items())},
+        "claim_by_kind": {k: share(v, claimed) for k, v in sorted(slices["kind"].items())},
+        "claim_by_tag": {k: share(v, claimed) for k, v in sorted(slices["tag"].items())},
         "counts": {k: len(v) for k, v in sorted(slices["kind"].items())},
         "correct": correct,
     }
@@ -149,14 +166,16 @@ def format_answers(result: dict[str, Any]) -> str:
     """Answer accuracy as a small table."""
     lines = [
         f"answer accuracy            {result['accuracy']:.3f}",
+        f"  in the claim alone       {result['claim_accuracy']:.3f}",
         f"answer or passage @5       {result['answer_or_passage_at_5']:.3f}",
-        "by kind:",
+        "by kind:                   answer  claim",
     ]
     for kind, value in result["by_kind"].items():
-        lines.append(f"  {kind:<24} {value:.3f}  (n={result['counts'][kind]})")
+        claim = result["claim_by_kind"][kind]
+        lines.append(f"  {kind:<24} {value:.3f}   {claim:.3f}  (n={result['counts'][kind]})")
     lines.append("by tag:")
     for tag, value in result["by_tag"].items():
-        lines.append(f"  {tag:<24} {value:.3f}")
+        lines.append(f"  {tag:<24} {value:.3f}   {result['claim_by_tag'][tag]:.3f}")
     return "\n".join(lines)
 
 

@@ -116,6 +116,8 @@ class RoleWord(BaseModel):
     object_prefix: str = ""
     holders: list[str] = ["Person", "Post", "Unit", "Organisation"]
     needs: list[str] = []  # modifiers without which the word names no role
+    # Objects with which the verb is an idiom, not a role ("leads the way").
+    idioms: list[str] = []
 
     @field_validator("relation")
     @classmethod
@@ -137,6 +139,8 @@ class RolesFile(BaseModel):
     holding_verbs: list[str] = []
     placing_verbs: list[str] = []
     post_nouns: list[str] = []
+    # Modifiers that make a role noun a lesser role: "the vice chair", "the deputy head".
+    lesser: list[str] = []
 
     def table(self, role: str) -> dict[str, RoleWord]:
         """The entries of one word class that names a relation."""

@@ -309,6 +309,25 @@ def test_frames_with_written_cases_cover_the_main_constructions() -> None:
             "Mara Quill",
             "Lantern",
         ),
+        # A lesser role (lexicon `lesser`) is not the role itself.
+        (
+            "Councillor Tom Vale is the vice chair of the Harbour Safety Board.",
+            "Tom Vale",
+            "Harbour",
+        ),
+        (
+            "Superintendent Mara Quill is the deputy head of the Major Crime Unit.",
+            "Mara Quill",
+            "Major",
+        ),
+        ("Inspector Ivo Lund is deputy lead for Operation Lantern.", "Ivo Lund", "Lantern"),
+        (
+            "Inspector Ivo Lund, assistant director of the Tidewater Partnership, spoke.",
+            "Ivo Lund",
+            "Tidewater",
+        ),
+        # An idiom of the verb (lexicon `idioms`) names no role.
+        ("The Tidewater Constabulary is leading the way on cycle theft.", "Tidewater", "way"),
     ],
 )
 def test_no_role_fact_where_none_is_stated(text: str, subject: str, obj: str) -> None:
@@ -352,3 +371,12 @@ def test_he_is_the_person_named_before_him() -> None:
 def test_organisations_and_units_can_lead() -> None:
     ex = extract("The Domestic Abuse Review is led by the Public Protection Unit.\n")
     assert found(ex, "Public Protection Unit", "LEADS", "Domestic Abuse Review")
+
+
+def test_the_role_beside_a_lesser_one_is_still_read() -> None:
+    ex = extract(
+        "Superintendent Mara Quill is the chair of the Harbour Safety Board, and Inspector Ivo "
+        "Lund is its vice chair.\n"
+    )
+    assert found(ex, "Mara Quill", "CHAIRS", "Harbour Safety Board")
+    assert not found(ex, "Ivo Lund", "CHAIRS", "Harbour Safety Board")

@@ -136,12 +136,14 @@ class SentenceReader(ParsedSentence):
         lemma = trigger.lemma_
         for table in ("verbs", "nouns", "tenure_nouns", "held_nouns", "adjectives"):
             entry = roles.table(table).get(lemma)
-            if entry is not None and entry.needs:
-                modifiers = {c.lower_ for c in trigger.lefts}
-                if not modifiers & set(entry.needs):
-                    continue  # "an officer": no role without "responsible", "lead" ...
-            if entry is not None:
-                return entry
+            if entry is None:
+                continue
+            modifiers = {c.lower_ for c in trigger.lefts}
+            if entry.needs and not modifiers & set(entry.needs):
+                continue  # "an officer": no role without "responsible", "lead" ...
+            if not trigger.tag_.startswith("VB") and modifiers & set(roles.lesser):
+                return None  # "the vice chair", "the deputy head": not the role itself
+            return entry
         return None
 
     def _facts(
@@ -156,6 +158,8 @@ class SentenceReader(ParsedSentence):
         entry = self._role(trigger)
         if entry is None or self._negated(trigger):
             return []
+        if obj is not None and obj.lemma_.lower() in entry.idioms:
+            return []  # "leads the way", "is leading the country": an idiom, not a role
         held = self.by_token.get(obj.i) if obj is not None else None
         if (
             obj is not None
