@@ -441,3 +441,26 @@ def test_search_rejects_from_after_to(on_index: Kg) -> None:
 
 def test_search_k_above_the_maximum_is_a_usage_error(on_index: Kg) -> None:
     assert exit_code(on_index, "search", "report", "--k", "101") == 2
+
+
+def test_the_claim_of_an_answer_leaves_out_its_quotes_and_history() -> None:
+    from kg.evaluation import answer_claim, answer_is_correct
+
+    graph = (
+        "Reverend Derek Webley chairs Police Authority (as of 1 October 2006, Baseline). "
+        "Source: “The PA chair is Councillor Diana Holl-Allen.” History: Councillor Diana "
+        "Holl-Allen chairs Police Authority (as of 1 October 2006, Baseline)."
+    )
+    assert answer_is_correct(graph, ["Holl-Allen"])
+    assert not answer_is_correct(answer_claim(graph), ["Holl-Allen"])
+    assert answer_is_correct(answer_claim(graph), ["Derek Webley"])
+    inline = "The MOJs “Transforming Rehabilitation” paper is the first risk (Board, 2013)."
+    assert not answer_is_correct(answer_claim(inline), ["Transforming Rehabilitation"])
+    assert answer_is_correct(answer_claim(inline), ["first risk"])
+
+
+def test_eval_reports_answer_accuracy_in_the_claim_alone(on_index: Kg, tmp_path: Path) -> None:
+    qa = write_questions(tmp_path / "qa.json", EASY_QUESTIONS)
+    answers = on_index("eval", "--qa", str(qa), "--json").json()["answers"]
+    assert 0.0 <= answers["claim_accuracy"] <= answers["accuracy"] <= 1.0
+    assert set(answers["claim_by_kind"]) == set(answers["by_kind"])
