@@ -1,10 +1,13 @@
 """Sign-in, request limits and the audit record, around every request (one ASGI middleware).
 
 Before a route runs: the body is bounded (413), the bearer credential checked (401: API key
-or OIDC token), the caller's rate checked (429). The route then checks the role's right
+or OIDC token; a browser opening a page without one is sent to /signin instead), the
+caller's rate checked (429). A request without an Authorization header may carry the pages'
+session cookie, which stands for it (api.web.pages). The route then checks the role's right
 (403, `require`). After it: one audit record with who, what, the documents and chunks the
-response named, the count and the status. Only /health and /health/live go unauthenticated
-(and unaudited: probes call them every few seconds).
+response named (or, for a page or a download, what it says it showed: `audit_shown`), the
+count and the status. Only /health, /health/live, the sign-in form and /static/ assets go
+unauthenticated (and unaudited: probes call the first two every few seconds).
 """
 
 from __future__ import annotations
