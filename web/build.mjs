@@ -13,7 +13,7 @@ mkdirSync(join(out, "swagger-ui"), { recursive: true });
 await build({
   entryPoints: [join(here, "src", "workbench.js")],
   bundle: true,
-  minify: !process.env.KG_WEB_DEBUG,
+  minify: !process.env.KG_WEB_DEBUG, // KG_WEB_DEBUG=1 node web/build.mjs: readable, for debugging
   format: "iife",
   target: "es2020",
   outfile: join(out, "workbench.js"),
