@@ -68,6 +68,8 @@ _VERB_RELATIONS = {
 _EXACT = frozenset({"name", "name without qualifier", "acronym", "name without rank"})
 # A target whose words name a kind of body ("the board that ...") expects a Unit.
 _TYPE_BONUS = 0.3
+# The generic word of a force's name, which a question may leave out ("Kent's DCC").
+_FORCE_WORD = re.compile(r"\s(?:police(?: service| force)?|constabulary)$")
 _QUOTE_CHARS = 300
 _HOLDER_DAYS = 366
 _MAX_HISTORY = 4
@@ -80,6 +82,7 @@ class _Asked:
     intent: Intent
     question: str
     passages: tuple[Hit, ...]
+    force: str | None = None  # the force the question names ("Thames Valley's DCC")
 
 
 @dataclass(frozen=True)
@@ -96,10 +99,11 @@ class GraphAnswerer:
         self.search = search
         self.encoder = encoder
         self._unit_words = {w.lower() for w in default_vocabulary().gazetteer.unit_keywords}
+        self._forces: list[tuple[str, str]] | None = None
 
     def answer(self, intent: Intent, question: str, passages: Sequence[Hit] = ()) -> Answer | None:
         """A graph answer, or None when the graph has nothing for this question."""
-        asked = _Asked(intent, question, tuple(passages))
+        asked = _Asked(intent, question, tuple(passages), self._force_named(question))
         handler = {
             "who_leads": self._who_leads,
             "depends_on": lambda a: self._related(a, ("DEPENDS_ON",), outgoing=True),
@@ -121,15 +125,18 @@ class GraphAnswerer:
             candidates = as_post + [c for c in candidates if c.entity.type != "Post"]
         wanted = periods(question)
         for post in (c.entity for c in candidates if c.entity.type == "Post"):
-            holders = self._holders(post, wanted)
+            holders = self._of_force(self._holders(post, wanted), asked.force)
             if holders:
                 return self._phrase(intent, candidates, post, holders)
         # Somebody leads something: a fact whose object is a person was read the wrong way round.
-        facts = [
-            f
-            for f in self.graph.facts
-            if f.relation in LEAD_RELATIONS and self.graph.entities[f.target].type != "Person"
-        ]
+        facts = self._of_force(
+            [
+                f
+                for f in self.graph.facts
+                if f.relation in LEAD_RELATIONS and self.graph.entities[f.target].type != "Person"
+            ],
+            asked.force,
+        )
         best = self._best(facts, asked, candidates)
         if best is None:
             return None
@@ -138,6 +145,49 @@ class GraphAnswerer:
             f for f in self.graph.by_target.get(target.id, []) if f.relation in LEAD_RELATIONS
         ]
         return self._phrase(intent, candidates, target, _recent_first(history, wanted))
+
+    def _of_force(self, facts: list[GraphFact], force: str | None) -> list[GraphFact]:
+        """The facts read in papers of `force` (all of them when no force is named)."""
+        if force is None:
+            return facts
+        documents = self.search.index.documents
+        return [
+            f
+            for f in facts
+            if (d := documents.get(f.evidence.doc_id)) is not None and d.force == force
+        ]
+
+    def _described(self, entity: GraphEntity, among: list[Candidate]) -> str:
+        """The entity as a choice among others: its type, and its force where another
+        candidate has the same name ("Deputy Chief Constable (Post, Kent Police)")."""
+        same = sum(1 for c in among if c.entity.name.lower() == entity.name.lower()) > 1
+        documents = self.search.index.documents
+        facts = [*self.graph.by_target.get(entity.id, []), *self.graph.by_source.get(entity.id, [])]
+        forces = {d.force for f in facts if (d := documents.get(f.evidence.doc_id)) and d.force}
+        where = f", {', '.join(sorted(forces))}" if same and forces else ""
+        return f"{entity.name} ({entity.type}{where})"
+
+    def _force_named(self, question: str) -> str | None:
+        """The force of the indexed papers that the question names, by its name or its name
+        without the generic word ("Thames Valley" for Thames Valley Police); the longest."""
+        lowered = f" {' '.join(re.findall(r'[a-z0-9&]+', question.lower()))} "
+        named = [
+            (len(form), force) for form, force in self._force_forms() if f" {form} " in lowered
+        ]
+        return max(named)[1] if named else None
+
+    def _force_forms(self) -> list[tuple[str, str]]:
+        """(form, force) for every force the indexed papers come from."""
+        if self._forces is None:
+            forms: list[tuple[str, str]] = []
+            for force in {d.force for d in self.search.index.documents.values() if d.force}:
+                full = " ".join(re.findall(r"[a-z0-9&]+", force.lower()))
+                forms.append((full, force))
+                short = _FORCE_WORD.sub("", full).strip()
+                if short and short != full and len(short) > 3:
+                    forms.append((short, force))
+            self._forces = forms
+        return self._forces
 
     def _holders(self, post: GraphEntity, wanted: Sequence[object]) -> list[GraphFact]:
         holds = [f for f in self.graph.by_target.get(post.id, []) if f.relation == "HOLDS_POST"]
@@ -347,7 +397,7 @@ class GraphAnswerer:
             text += f" {label}: " + "; ".join(line for _, line in rest) + "."
         ambiguous = _ambiguous(candidates)
         if len(ambiguous) > 1:
-            names = " or ".join(f"{c.entity.name} ({c.entity.type})" for c in ambiguous)
+            names = " or ".join(self._described(c.entity, ambiguous) for c in ambiguous)
             text = f"“{intent.target}” may mean {names}. Most likely: {text}"
         entities = [EntityRef(about.id, about.name, about.type, 1.0)]
         entities += [

@@ -1,0 +1,76 @@
+"""/ask with the force in the question: a post is answered from that force's papers, and an
+unqualified post that several forces have says which force each candidate belongs to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import make_settings, write_corpus
+
+from api.deps import Services
+from indexer.pipeline import Indexer
+from vectors.encoder import ModelEncoder
+
+PAPERS = {
+    "fenmoor_board_2022.txt": """FENMOOR CONSTABULARY STRATEGIC BOARD
+MINUTES
+3 March 2022
+
+Present:
+CC Ruth Calloway (Chair) | Chief Constable
+DCC Owen Marsh | Deputy Chief Constable
+
+1. Estates
+1.1 The Deputy Chief Constable reported on the custody suite rebuild.
+""",
+    "fenmoor_board_2022.txt.meta.yaml": 'force: "Fenmoor Constabulary"\n',
+    "highcliff_panel_2023.txt": """HIGHCLIFF POLICE AND CRIME PANEL
+14 June 2023
+
+Present:
+CC Ade Brennan | Chief Constable
+DCC Leah Morrow | Deputy Chief Constable
+
+2. Performance
+2.1 The Deputy Chief Constable presented the quarterly performance report.
+""",
+    "highcliff_panel_2023.txt.meta.yaml": 'force: "Highcliff Police"\n',
+}
+
+
+@pytest.fixture(scope="module")
+def two_forces(
+    tmp_path_factory: pytest.TempPathFactory, encoder: ModelEncoder
+) -> Iterator[Services]:
+    root: Path = tmp_path_factory.mktemp("forces")
+    write_corpus(root / "corpus", PAPERS)
+    settings = make_settings(root)
+    report = Indexer(settings, encoder).run()
+    assert report.graph["status"] == "loaded"
+    services = Services(settings, encoder)
+    yield services
+    services.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "holder", "other"),
+    [
+        ("Who is the deputy chief constable of Fenmoor?", "Owen Marsh", "Leah Morrow"),
+        ("Highcliff's deputy chief constable", "Leah Morrow", "Owen Marsh"),
+        ("Who is the Highcliff Police deputy chief constable?", "Leah Morrow", "Owen Marsh"),
+        ("Who is the chief constable of Fenmoor Constabulary?", "Ruth Calloway", "Ade Brennan"),
+    ],
+)
+def test_a_post_is_answered_from_the_force_the_question_names(
+    two_forces: Services, question: str, holder: str, other: str
+) -> None:
+    answer = two_forces.ask.ask(question)
+    assert answer.facts and holder in answer.facts[0].subject
+    assert all(other not in f.subject for f in answer.facts)
+
+
+def test_an_unqualified_post_of_two_forces_names_each_force(two_forces: Services) -> None:
+    answer = two_forces.ask.ask("Who is the deputy chief constable?")
+    assert "Fenmoor Constabulary" in answer.answer and "Highcliff Police" in answer.answer
