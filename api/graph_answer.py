@@ -141,9 +141,10 @@ class GraphAnswerer:
         if best is None:
             return None
         target = self.graph.entities[best.fact.target]
-        history = [
-            f for f in self.graph.by_target.get(target.id, []) if f.relation in LEAD_RELATIONS
-        ]
+        history = self._of_force(
+            [f for f in self.graph.by_target.get(target.id, []) if f.relation in LEAD_RELATIONS],
+            asked.force,
+        )
         return self._phrase(intent, candidates, target, _recent_first(history, wanted))
 
     def _of_force(self, facts: list[GraphFact], force: str | None) -> list[GraphFact]:
@@ -213,6 +214,7 @@ class GraphAnswerer:
                 facts += [
                     f for f in self.graph.by_target.get(entity.id, []) if f.relation in relations
                 ]
+            facts = self._of_force(facts, asked.force)
             if facts:
                 return self._phrase(
                     intent, candidates, entity, _recent_first(facts, periods(question))

@@ -24,6 +24,9 @@ DCC Owen Marsh | Deputy Chief Constable
 
 1. Estates
 1.1 The Deputy Chief Constable reported on the custody suite rebuild.
+
+2. Audit
+2.1 The Joint Audit Committee is chaired by Mrs Ada Quint.
 """,
     "fenmoor_board_2022.txt.meta.yaml": 'force: "Fenmoor Constabulary"\n',
     "highcliff_panel_2023.txt": """HIGHCLIFF POLICE AND CRIME PANEL
@@ -35,6 +38,9 @@ DCC Leah Morrow | Deputy Chief Constable
 
 2. Performance
 2.1 The Deputy Chief Constable presented the quarterly performance report.
+
+3. Audit
+3.1 The Joint Audit Committee is chaired by Mr Rhys Kell.
 """,
     "highcliff_panel_2023.txt.meta.yaml": 'force: "Highcliff Police"\n',
 }
@@ -61,6 +67,8 @@ def two_forces(
         ("Highcliff's deputy chief constable", "Leah Morrow", "Owen Marsh"),
         ("Who is the Highcliff Police deputy chief constable?", "Leah Morrow", "Owen Marsh"),
         ("Who is the chief constable of Fenmoor Constabulary?", "Ruth Calloway", "Ade Brennan"),
+        # Highcliff's chair is the newer fact; the question asks for Fenmoor's.
+        ("Who chairs the Joint Audit Committee in Fenmoor?", "Ada Quint", "Rhys Kell"),
     ],
 )
 def test_a_post_is_answered_from_the_force_the_question_names(
