@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from api.extractive import best_sentences
 from api.graph_index import Evidence
 from api.intents import Intent, IntentRecogniser
+from api.request import Filters
 from api.search import Hit, SearchService
 from vectors.encoder import Encoder
 
@@ -90,7 +91,10 @@ class AskService:
         """Answer `question` from the graph when it can, else from passages."""
         started = time.perf_counter()
         intent = self.recogniser.recognise(question)
-        passages = self.search.search(question, _PASSAGES)
+        # A question that names a force ("Kent's DCC") reads that force's papers only.
+        force = self.search.index.forces.named_in(question)
+        filters = Filters(self.search.index.documents_of(force)) if force else None
+        passages = self.search.search(question, _PASSAGES, filters)
         timings: dict[str, Any] = {"search": time.perf_counter() - started}
         answer = self.graph.answer(intent, question, passages) if self.graph is not None else None
         timings["graph"] = time.perf_counter() - started - timings["search"]

@@ -68,8 +68,6 @@ _VERB_RELATIONS = {
 _EXACT = frozenset({"name", "name without qualifier", "acronym", "name without rank"})
 # A target whose words name a kind of body ("the board that ...") expects a Unit.
 _TYPE_BONUS = 0.3
-# The generic word of a force's name, which a question may leave out ("Kent's DCC").
-_FORCE_WORD = re.compile(r"\s(?:police(?: service| force)?|constabulary)$")
 _QUOTE_CHARS = 300
 _HOLDER_DAYS = 366
 _MAX_HISTORY = 4
@@ -99,11 +97,11 @@ class GraphAnswerer:
         self.search = search
         self.encoder = encoder
         self._unit_words = {w.lower() for w in default_vocabulary().gazetteer.unit_keywords}
-        self._forces: list[tuple[str, str]] | None = None
 
     def answer(self, intent: Intent, question: str, passages: Sequence[Hit] = ()) -> Answer | None:
         """A graph answer, or None when the graph has nothing for this question."""
-        asked = _Asked(intent, question, tuple(passages), self._force_named(question))
+        force = self.search.index.forces.named_in(question)
+        asked = _Asked(intent, question, tuple(passages), force)
         handler = {
             "who_leads": self._who_leads,
             "depends_on": lambda a: self._related(a, ("DEPENDS_ON",), outgoing=True),
@@ -167,28 +165,6 @@ class GraphAnswerer:
         forces = {d.force for f in facts if (d := documents.get(f.evidence.doc_id)) and d.force}
         where = f", {', '.join(sorted(forces))}" if same and forces else ""
         return f"{entity.name} ({entity.type}{where})"
-
-    def _force_named(self, question: str) -> str | None:
-        """The force of the indexed papers that the question names, by its name or its name
-        without the generic word ("Thames Valley" for Thames Valley Police); the longest."""
-        lowered = f" {' '.join(re.findall(r'[a-z0-9&]+', question.lower()))} "
-        named = [
-            (len(form), force) for form, force in self._force_forms() if f" {form} " in lowered
-        ]
-        return max(named)[1] if named else None
-
-    def _force_forms(self) -> list[tuple[str, str]]:
-        """(form, force) for every force the indexed papers come from."""
-        if self._forces is None:
-            forms: list[tuple[str, str]] = []
-            for force in {d.force for d in self.search.index.documents.values() if d.force}:
-                full = " ".join(re.findall(r"[a-z0-9&]+", force.lower()))
-                forms.append((full, force))
-                short = _FORCE_WORD.sub("", full).strip()
-                if short and short != full and len(short) > 3:
-                    forms.append((short, force))
-            self._forces = forms
-        return self._forces
 
     def _holders(self, post: GraphEntity, wanted: Sequence[object]) -> list[GraphFact]:
         holds = [f for f in self.graph.by_target.get(post.id, []) if f.relation == "HOLDS_POST"]

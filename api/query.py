@@ -52,6 +52,38 @@ def default_acronyms() -> dict[str, list[str]]:
     return out
 
 
+# The generic word of a force's name, which a question may leave out ("Kent's DCC").
+_FORCE_WORD = re.compile(r"\s(?:police(?: service| force)?|constabulary)$")
+_WORDS = re.compile(r"[a-z0-9&]+")
+
+
+@dataclass(frozen=True)
+class Forces:
+    """The forces the indexed papers come from, and the forms a question may name them by:
+    the name, or the name without its generic word ("Thames Valley" for Thames Valley
+    Police)."""
+
+    forms: tuple[tuple[str, str], ...] = ()  # (form, force), forms in lower-case words
+
+    @classmethod
+    def of(cls, forces: Iterable[str]) -> Forces:
+        """The forms of these forces' names."""
+        forms: list[tuple[str, str]] = []
+        for force in sorted(set(forces)):
+            full = " ".join(_WORDS.findall(force.lower()))
+            forms.append((full, force))
+            short = _FORCE_WORD.sub("", full).strip()
+            if short != full and len(short) > 3:
+                forms.append((short, force))
+        return cls(tuple(forms))
+
+    def named_in(self, question: str) -> str | None:
+        """The force `question` names (the longest form found), or None."""
+        text = f" {' '.join(_WORDS.findall(question.lower()))} "
+        named = [(len(form), force) for form, force in self.forms if f" {form} " in text]
+        return max(named)[1] if named else None
+
+
 @dataclass
 class Glossary:
     """acronym -> long forms: defined in the corpus first, then the defaults, then inferred."""

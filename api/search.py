@@ -11,7 +11,7 @@ from typing import Literal
 
 import numpy as np
 
-from api.query import Glossary, Period, default_acronyms, periods
+from api.query import Forces, Glossary, Period, default_acronyms, periods
 from api.request import Filters, check_request  # noqa: F401 (re-exported)
 from api.snippets import snippet
 from kg.errors import IndexError_, InvalidRequest
@@ -77,6 +77,7 @@ class LoadedIndex:
         self.name = snapshot.path.name
         self.snapshot = snapshot
         self.documents = {s.document.id: s.document for s in snapshot.documents(text=False)}
+        self.forces = Forces.of(d.force for d in self.documents.values() if d.force)
         self.vectors = snapshot.vectors
         doc_ids = sorted(self.documents)
         code = {doc_id: i for i, doc_id in enumerate(doc_ids)}
@@ -108,6 +109,10 @@ class LoadedIndex:
     def rows_of(self, chunk_ids: Sequence[str]) -> dict[str, int]:
         """The row of each known chunk id."""
         return self.snapshot.rows_of(chunk_ids)
+
+    def documents_of(self, force: str) -> tuple[str, ...]:
+        """The ids of the documents that come from `force`."""
+        return tuple(sorted(d.id for d in self.documents.values() if d.force == force))
 
     def document(self, doc_id: str) -> Document | None:
         """One document with its text, None if the generation does not hold it."""

@@ -82,3 +82,16 @@ def test_a_post_is_answered_from_the_force_the_question_names(
 def test_an_unqualified_post_of_two_forces_names_each_force(two_forces: Services) -> None:
     answer = two_forces.ask.ask("Who is the deputy chief constable?")
     assert "Fenmoor Constabulary" in answer.answer and "Highcliff Police" in answer.answer
+
+
+def test_the_passages_of_a_question_naming_a_force_come_from_its_papers(
+    two_forces: Services,
+) -> None:
+    answer = two_forces.ask.ask("What did the Deputy Chief Constable report in Fenmoor?")
+    assert answer.passages
+    assert {h.chunk.doc_id for h in answer.passages} == {"fenmoor_board_2022.txt"}
+    unnamed = two_forces.ask.ask("What did the Deputy Chief Constable report?")
+    assert {h.chunk.doc_id for h in unnamed.passages} == {
+        "fenmoor_board_2022.txt",
+        "highcliff_panel_2023.txt",
+    }
