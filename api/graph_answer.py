@@ -117,12 +117,20 @@ class GraphAnswerer:
 
     def _who_leads(self, asked: _Asked) -> Answer | None:
         intent, question = asked.intent, asked.question
-        candidates = self._resolve(intent.target, _LEAD_TARGETS)
-        if intent.role and intent.target:
-            as_post = self._resolve(f"{intent.role} of {intent.target}", ("Post",))
+        # The force a question names qualifies the target; it is not part of its name.
+        asked_for = self.search.index.forces.without(intent.target) if intent.target else None
+        candidates = self._resolve(asked_for, _LEAD_TARGETS)
+        if intent.role and asked_for:
+            as_post = self._resolve(f"{intent.role} of {asked_for}", ("Post",))
             candidates = as_post + [c for c in candidates if c.entity.type != "Post"]
         wanted = periods(question)
-        for post in (c.entity for c in candidates if c.entity.type == "Post"):
+        # A post answers as its holder only when the question names it (by name, acronym or
+        # spelling), not when it is merely like the target ("the Fire and Crime Panel" is not
+        # "the Fire and Crime Commissioner").
+        named_posts = [
+            c.entity for c in candidates if c.entity.type == "Post" and c.how != "embedding"
+        ]
+        for post in named_posts:
             holders = self._of_force(self._holders(post, wanted), asked.force)
             if holders:
                 return self._phrase(intent, candidates, post, holders)

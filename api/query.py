@@ -77,6 +77,20 @@ class Forces:
                 forms.append((short, force))
         return cls(tuple(forms))
 
+    def without(self, text: str) -> str:
+        """`text` without the force it names, and the word that tied it on ("Kent's DCC",
+        "the DCC of Kent", "the panel in Kent Police" -> the post or body alone)."""
+        lowered = text.lower()
+        for form, _ in sorted(self.forms, key=lambda f: -len(f[0])):
+            words = r"[^a-z0-9&]+".join(re.escape(w) for w in form.split())
+            m = re.search(
+                rf"(?:\b(?:of|in|for|at|from)\s+(?:the\s+)?)?\b{words}\b(?:['’]s)?", lowered
+            )
+            if m:
+                rest = f"{text[: m.start()]} {text[m.end() :]}"
+                return " ".join(rest.split()).strip(" ,")
+        return text
+
     def named_in(self, question: str) -> str | None:
         """The force `question` names (the longest form found), or None."""
         text = f" {' '.join(_WORDS.findall(question.lower()))} "

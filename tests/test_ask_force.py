@@ -35,6 +35,7 @@ DCC Owen Marsh | Deputy Chief Constable
 Present:
 CC Ade Brennan | Chief Constable
 DCC Leah Morrow | Deputy Chief Constable
+PCC Dana Frost | Police and Crime Commissioner
 
 2. Performance
 2.1 The Deputy Chief Constable presented the quarterly performance report.
@@ -95,3 +96,25 @@ def test_the_passages_of_a_question_naming_a_force_come_from_its_papers(
         "fenmoor_board_2022.txt",
         "highcliff_panel_2023.txt",
     }
+
+
+def test_a_post_merely_like_the_target_does_not_answer_for_it(two_forces: Services) -> None:
+    # The papers name no chair of the panel; the commissioner's post only resembles it.
+    answer = two_forces.ask.ask("Who chairs the Highcliff Police and Crime Panel?")
+    assert all("Dana Frost" not in f.subject for f in answer.facts)
+    held = two_forces.ask.ask("Who is the Highcliff Police and Crime Commissioner?")
+    assert held.facts and "Dana Frost" in held.facts[0].subject
+
+
+@pytest.mark.parametrize(
+    ("text", "left"),
+    [
+        ("Highcliff's deputy chief constable", "deputy chief constable"),
+        ("the deputy chief constable of Highcliff Police", "the deputy chief constable"),
+        ("Joint Audit Committee in Fenmoor", "Joint Audit Committee"),
+        ("the Fenmoor Constabulary DCC", "the DCC"),
+        ("the Joint Audit Committee", "the Joint Audit Committee"),
+    ],
+)
+def test_the_force_is_taken_off_the_target(two_forces: Services, text: str, left: str) -> None:
+    assert two_forces.search.index.forces.without(text) == left
