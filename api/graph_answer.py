@@ -117,11 +117,9 @@ class GraphAnswerer:
 
     def _who_leads(self, asked: _Asked) -> Answer | None:
         intent, question = asked.intent, asked.question
-        # The force a question names qualifies the target; it is not part of its name.
-        asked_for = self.search.index.forces.without(intent.target) if intent.target else None
-        candidates = self._resolve(asked_for, _LEAD_TARGETS)
-        if intent.role and asked_for:
-            as_post = self._resolve(f"{intent.role} of {asked_for}", ("Post",))
+        candidates = self._resolve(intent.target, _LEAD_TARGETS)
+        if intent.role and intent.target:
+            as_post = self._resolve(f"{intent.role} of {intent.target}", ("Post",))
             candidates = as_post + [c for c in candidates if c.entity.type != "Post"]
         wanted = periods(question)
         # A post answers as its holder only when the question names it (by name, acronym or
@@ -279,6 +277,8 @@ class GraphAnswerer:
     def _resolve(self, target: str | None, types: Sequence[str] | None) -> list[Candidate]:
         if not target:
             return []
+        # The force a question names qualifies the target; it is not part of its name.
+        target = self.search.index.forces.without(target)
         return self.graph.resolve(
             target, types=types, acronyms=self.search.index.glossary.forms, encoder=self.encoder
         )
