@@ -206,3 +206,23 @@ def test_vocabulary_is_validated(tmp_path) -> None:  # type: ignore[no-untyped-d
     )
     with pytest.raises(DocumentError):
         load_vocabulary(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        # A verb and its particle before the type word: no name of its own.
+        ("The Roll out Plan was agreed by the board in April.", "Roll"),
+        ("The Follow up programme will report in June.", "Follow"),
+        # The end of a longer title: "Difference" alone names nothing.
+        ("The latest wave of the Feeling the Difference survey was returned.", "Difference"),
+    ],
+)
+def test_a_fragment_before_a_type_word_is_no_initiative(text: str, fragment: str) -> None:
+    names = {m.name for m in extract(text + "\n").mentions if m.type == "Initiative"}
+    assert fragment not in names
+
+
+def test_a_capitalised_name_before_a_type_word_is_still_an_initiative() -> None:
+    ex = extract("The force launched the Safer Harbours plan in April.\n")
+    assert "Safer Harbours" in {m.name for m in ex.mentions if m.type == "Initiative"}

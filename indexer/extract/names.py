@@ -41,6 +41,10 @@ _SYSTEM_NAME = re.compile(
     r"(?:system|platform|tool|app|database)) "
     r"\((?P<n>[A-Za-z][A-Za-z0-9\-+]{1,20})\)"
 )
+# A particle after the capitalised words: they are a verb ("Roll out", "Follow up").
+_PARTICLE = re.compile(r" (?:out|up|down|off|back|forward|through|over|in|on)\b")
+# A capitalised word and a joining word just before: the name is the end of a longer title.
+_TITLE_BEFORE = re.compile(r"\b[A-Z][\w’'-]+ (?:the|of|for|and|to|in|on|with) $")
 _ENUM_TITLE = re.compile(r"[A-Z][^.:;”\"(]{2,80}?(?=\s[-–]|[:;.”\"(]|$)")
 _LIST_SPLIT = re.compile(r"\s*(?:;|,|\band\b|/)\s*")
 
@@ -204,6 +208,10 @@ class NameFinder:
                 continue
             start = m.start("name") + len(raw) - len(name)
             kw, mods = m.group("kw"), m.group("mods")
+            if _PARTICLE.match(mods) or _TITLE_BEFORE.search(text, max(0, start - 60), start):
+                # "the Roll out Plan" (a verb and its particle, not a name); "the Feeling the
+                # Difference survey" (the end of a longer title): no name of its own here.
+                continue
             phrase = text[start : m.end()]
             if kw.lower() in self.lex.unit_words and ", " in name:
                 continue  # "Cyber Unit, Fraud Unit": a list of units, not one
