@@ -220,6 +220,11 @@ def test_the_entity_page_embeds_the_neighbourhood_the_api_returns(
     graph = json.loads(data.group(1))
     assert {n["data"]["id"] for n in graph["nodes"]} == {n["id"] for n in hood["nodes"]}
     assert len(graph["edges"]) == len(hood["edges"])
+    # Colour tells the type, so the legend names every type drawn, with its colour.
+    drawn = {(n["data"]["type"], n["data"]["colour"]) for n in graph["nodes"]}
+    assert drawn == {tuple(entry) for entry in graph["legend"]}
+    for entity_type, _ in graph["legend"]:
+        assert f"</span>{entity_type}</li>" in page.text
     missing = client.get("/entity/initiative:no-such-thing")
     assert missing.status_code == 404 and "no entity with id" in missing.text
 

@@ -16,6 +16,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from kg.keys import KeyStore
@@ -44,11 +45,26 @@ def _wait_ready(url: str, server: subprocess.Popen[bytes], seconds: float = 120)
     raise SystemExit("kg serve did not start")
 
 
+def _best_connected_person(page: Any, url: str) -> str | None:
+    """The person with the most facts, asked through the API with the page's session."""
+    query = (
+        "MATCH (p:Person)-[r]-(o) WHERE NOT type(r) IN ['MENTIONED_IN', 'FROM_DOCUMENT'] "
+        "RETURN p.id AS id, count(r) AS facts ORDER BY facts DESC, id LIMIT 1"
+    )
+    response = page.request.post(f"{url}/cypher", data={"query": query})
+    rows = response.json().get("rows", []) if response.ok else []
+    return str(rows[0][0]) if rows else None
+
+
 def main() -> None:
     """Write ask.png, entity.png and workbench.png into --out."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--question", default="who leads CSE")
+    parser.add_argument(
+        "--entity",
+        help="the entity page to show (default: the person with the most facts in the graph)",
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -76,8 +92,8 @@ def main() -> None:
             page.goto(f"{url}/?q={quote(args.question)}")
             page.get_by_test_id("answer").wait_for()
             page.screenshot(path=str(args.out / "ask.png"))
-            entity = page.get_by_test_id("entity-link").first
-            target = entity.get_attribute("href") if entity.count() else None
+            entity_id = args.entity or _best_connected_person(page, url)
+            target = f"/entity/{quote(entity_id)}" if entity_id else None
             if target:
                 page.goto(url + target)
                 page.wait_for_function("window.kgGraph && window.kgGraph.cy.nodes().length > 0")

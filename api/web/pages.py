@@ -347,11 +347,31 @@ def entity_page(
     )
 
 
+# Node colours of the graph by entity type (each at least 4.5:1 on white), and its legend.
+_COLOURS = {
+    "Person": "#1d4f91",
+    "Post": "#a34a00",
+    "Unit": "#6f3c91",
+    "Initiative": "#00703c",
+    "Organisation": "#505a5f",
+    "Theme": "#8a1c7c",
+    "Risk": "#b10e1e",
+    "Recommendation": "#7a5c00",
+}
+_OTHER_COLOUR = "#3d4b50"
+
+
 def _graph_data(hood: Neighbourhood, titles: Mapping[str, str]) -> dict[str, Any]:
-    """Nodes and edges for the graph view (cytoscape's element format)."""
+    """Nodes and edges for the graph view (cytoscape's element format), and its legend."""
     nodes = [
         {
-            "data": {"id": n.id, "label": n.name, "type": n.type, "depth": n.depth},
+            "data": {
+                "id": n.id,
+                "label": n.name,
+                "type": n.type,
+                "depth": n.depth,
+                "colour": _COLOURS.get(n.type, _OTHER_COLOUR),
+            },
             "classes": "centre" if n.depth == 0 else "",
         }
         for n in hood.nodes
@@ -372,7 +392,13 @@ def _graph_data(hood: Neighbourhood, titles: Mapping[str, str]) -> dict[str, Any
         }
         for i, e in enumerate(hood.edges)
     ]
-    return {"centre": hood.entity.id, "nodes": nodes, "edges": edges}
+    legend = sorted({n.type for n in hood.nodes})
+    return {
+        "centre": hood.entity.id,
+        "nodes": nodes,
+        "edges": edges,
+        "legend": [(t, _COLOURS.get(t, _OTHER_COLOUR)) for t in legend],
+    }
 
 
 # -- the analyst workbench -----------------------------------------------------------------

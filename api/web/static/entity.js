@@ -7,19 +7,18 @@
   if (!holder || !dataTag || typeof cytoscape !== "function") return;
   const data = JSON.parse(dataTag.textContent);
   const detail = document.getElementById("edge-detail");
-  const palette = {
-    Person: "#1d4f91", Initiative: "#00703c", Unit: "#6f3c91", Post: "#a34a00",
-    Organisation: "#505a5f", Risk: "#b10e1e", Recommendation: "#8a6d00", Theme: "#005a8c",
-  };
   const cy = cytoscape({
     container: holder,
     maxZoom: 1.5,
     minZoom: 0.2,
     elements: [...data.nodes, ...data.edges],
-    layout: { name: "cose", animate: false, padding: 20, nodeRepulsion: 9000, randomize: false },
+    layout: {
+      name: "cose", animate: false, padding: 30, randomize: false,
+      nodeRepulsion: 40000, idealEdgeLength: 120, nodeOverlap: 40,
+    },
     style: [
       { selector: "node", style: {
-        "background-color": (n) => palette[n.data("type")] || "#505a5f",
+        "background-color": "data(colour)",
         label: "data(label)", color: "#0b0c0c", "font-size": 11, "text-wrap": "wrap",
         "text-max-width": 120, "text-valign": "bottom", "text-margin-y": 4, width: 22, height: 22 } },
       { selector: "node.centre", style: {
