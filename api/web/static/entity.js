@@ -12,9 +12,11 @@
     maxZoom: 1.5,
     minZoom: 0.2,
     elements: [...data.nodes, ...data.edges],
+    // Rings by hops from the centre: the same picture on every load, and the distance
+    // from the entity reads as distance on the page.
     layout: {
-      name: "cose", animate: false, padding: 30, randomize: false,
-      nodeRepulsion: 40000, idealEdgeLength: 120, nodeOverlap: 40,
+      name: "concentric", animate: false, padding: 30, minNodeSpacing: 45,
+      concentric: (n) => 10 - n.data("depth"), levelWidth: () => 1,
     },
     style: [
       { selector: "node", style: {
