@@ -96,7 +96,8 @@ def main() -> None:
             target = f"/entity/{quote(entity_id)}" if entity_id else None
             if target:
                 page.goto(url + target)
-                page.wait_for_function("window.kgGraph && window.kgGraph.cy.nodes().length > 0")
+                # (wait_for_function evaluates text in the page, which its policy refuses)
+                page.locator("#graph canvas").first.wait_for()
                 page.screenshot(path=str(args.out / "entity.png"))
             else:
                 print(f"no entity answers {args.question!r}: entity.png not written")
