@@ -333,27 +333,28 @@ def graphml(sub: Subgraph) -> Iterator[bytes]:
         key_id, kind = keys[(domain, name)]
         element.append(_data(key_id, _valuetext_of(raw, kind)))
 
+    def elements() -> Iterator[ET.Element]:
+        for n in sub.nodes:
+            element = ET.Element("node", id=_clean(n.key))
+            value(element, "node", "type", n.type or None)
+            value(element, "node", "name", n.name)
+            for k, v in n.properties.items():
+                value(element, "node", k, v)
+            yield element
+        for e in sub.edges:
+            element = ET.Element(
+                "edge", id=_clean(e.key), source=_clean(e.source), target=_clean(e.target)
+            )
+            value(element, "edge", "relation", e.relation)
+            value(element, "edge", "docId", e.doc_id)
+            value(element, "edge", "asOf", e.as_of)
+            value(element, "edge", "quote", e.quote)
+            for k, v in e.properties.items():
+                value(element, "edge", k, v)
+            yield element
+
     chunk: list[str] = []
-    for n in sub.nodes:
-        element = ET.Element("node", id=_clean(n.key))
-        value(element, "node", "type", n.type or None)
-        value(element, "node", "name", n.name)
-        for k, v in n.properties.items():
-            value(element, "node", k, v)
-        chunk.append(ET.tostring(element, encoding="unicode"))
-        if len(chunk) >= _CHUNK_ITEMS:
-            yield ("\n".join(chunk) + "\n").encode()
-            chunk = []
-    for e in sub.edges:
-        element = ET.Element(
-            "edge", id=_clean(e.key), source=_clean(e.source), target=_clean(e.target)
-        )
-        value(element, "edge", "relation", e.relation)
-        value(element, "edge", "docId", e.doc_id)
-        value(element, "edge", "asOf", e.as_of)
-        value(element, "edge", "quote", e.quote)
-        for k, v in e.properties.items():
-            value(element, "edge", k, v)
+    for element in elements():
         chunk.append(ET.tostring(element, encoding="unicode"))
         if len(chunk) >= _CHUNK_ITEMS:
             yield ("\n".join(chunk) + "\n").encode()
