@@ -162,16 +162,20 @@ def bearer(
     return {"Authorization": f"Bearer {_KEYS[slot]}"}
 
 
+def index_of(root: Path, encoder: ModelEncoder, documents: dict[str, str]) -> Settings:
+    """Settings over an index, with its graph, of `documents` written under `root`."""
+    from indexer.pipeline import Indexer
+
+    write_corpus(root / "corpus", documents)
+    settings = make_settings(root)
+    report = Indexer(settings, encoder).run(progress=False)
+    assert report.graph["status"] == "loaded", report
+    return settings
+
+
 @pytest.fixture(scope="session")
 def web_settings(tmp_path_factory: pytest.TempPathFactory, encoder: ModelEncoder) -> Settings:
     """Settings over an index of the page tests' papers (tests/web_papers.py), built once."""
     from web_papers import PAPERS, sidecars
 
-    from indexer.pipeline import Indexer
-
-    root = tmp_path_factory.mktemp("web")
-    write_corpus(root / "corpus", {**PAPERS, **sidecars()})
-    settings = make_settings(root)
-    report = Indexer(settings, encoder).run()
-    assert sorted(report.added) == sorted(PAPERS), report
-    return settings
+    return index_of(tmp_path_factory.mktemp("web"), encoder, {**PAPERS, **sidecars()})

@@ -4,13 +4,11 @@ unqualified post that several forces have says which force each candidate belong
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from conftest import make_settings, write_corpus
+from conftest import index_of
 
 from api.deps import Services
-from indexer.pipeline import Indexer
 from vectors.encoder import ModelEncoder
 
 PAPERS = {
@@ -51,12 +49,8 @@ PCC Dana Frost | Police and Crime Commissioner
 def two_forces(
     tmp_path_factory: pytest.TempPathFactory, encoder: ModelEncoder
 ) -> Iterator[Services]:
-    root: Path = tmp_path_factory.mktemp("forces")
-    write_corpus(root / "corpus", PAPERS)
-    settings = make_settings(root)
-    report = Indexer(settings, encoder).run()
-    assert report.graph["status"] == "loaded"
-    services = Services(settings, encoder)
+    root = tmp_path_factory.mktemp("forces")
+    services = Services(index_of(root, encoder, PAPERS), encoder)
     yield services
     services.close()
 

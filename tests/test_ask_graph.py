@@ -4,14 +4,12 @@ at the right date, and history between documents. The corpus is written here."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from conftest import make_settings, write_corpus
+from conftest import index_of
 
 from api.ask import Answer
 from api.deps import Services
-from indexer.pipeline import Indexer
 from vectors.encoder import ModelEncoder
 
 BOARD_2010 = """COMMUNITY SAFETY BOARD
@@ -49,12 +47,9 @@ Leadership Update
 def ask_services(
     tmp_path_factory: pytest.TempPathFactory, encoder: ModelEncoder
 ) -> Iterator[Services]:
-    root: Path = tmp_path_factory.mktemp("ask")
-    write_corpus(root / "corpus", {"board-2010.txt": BOARD_2010, "board-2015.txt": BOARD_2015})
-    settings = make_settings(root)
-    report = Indexer(settings, encoder).run()
-    assert report.graph["status"] == "loaded"
-    services = Services(settings, encoder)
+    root = tmp_path_factory.mktemp("ask")
+    papers = {"board-2010.txt": BOARD_2010, "board-2015.txt": BOARD_2015}
+    services = Services(index_of(root, encoder, papers), encoder)
     yield services
     services.close()
 

@@ -16,29 +16,21 @@ from typing import Any
 
 import networkx as nx
 import pytest
-from conftest import bearer, make_settings, write_corpus
+from conftest import bearer, index_of
 from fastapi.testclient import TestClient
+from test_entities import CHAIN_CORPUS
 
 from api import export_sheets, exports
 from api.app import create_app
 from api.deps import Services
-from indexer.pipeline import Indexer
 from kg.audit import AuditLog
 from kg.settings import Settings
 from vectors.encoder import ModelEncoder
 
+# The entity tests' papers, with markup in a quote for the writers to escape, and a SECRET
+# briefing.
 PAPERS = {
-    "resilience.txt": """Harbour Resilience Plan
-4 May 2019
-
-1. Operation Lantern relies on the Harbour Data Hub.
-2. The Harbour Data Hub relies on the Tidewater Platform.
-3. Operation Lantern is a dependency for Project Gannet.
-4. Project Gannet is a dependency for Operation Osprey.
-5. Chief Superintendent Ivo Brannock leads Operation Lantern.
-6. The key risk for Operation Lantern is the loss of trained staff.
-7. The Harbour Data Hub is part of the Regional Organised Crime Unit.
-""",
+    **CHAIN_CORPUS,
     "update.txt": """Harbour Resilience Update
 9 February 2021
 
@@ -65,10 +57,7 @@ FACTS = "MATCH ()-[r]->() WHERE NOT type(r) IN ['MENTIONED_IN', 'FROM_DOCUMENT']
 def papers(
     tmp_path_factory: pytest.TempPathFactory, encoder: ModelEncoder
 ) -> Iterator[tuple[Settings, Services]]:
-    root = tmp_path_factory.mktemp("exports")
-    write_corpus(root / "corpus", PAPERS)
-    settings = make_settings(root)
-    Indexer(settings, encoder).run(progress=False)
+    settings = index_of(tmp_path_factory.mktemp("exports"), encoder, PAPERS)
     services = Services(settings, encoder)
     yield settings, services
     services.close()
