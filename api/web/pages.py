@@ -34,6 +34,7 @@ from api.access import (
 )
 from api.deps import CypherDep, SettingsDep, SnapshotDep
 from api.entities import Neighbourhood
+from api.exports import document_markings
 from api.request import Filters, check_request
 from api.routes.entities import EntityCardOut, NeighboursResponse
 from api.schemas import AskResponse, SearchResult
@@ -42,7 +43,6 @@ from graph.named_queries import NamedQuery
 from kg.access import Forbidden, Unauthenticated
 from kg.errors import InvalidRequest, KgError, NotFound
 from kg.markings import marking_of
-from kg.types import Document
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 _SESSION_HOURS = 8
@@ -121,11 +121,6 @@ def _safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target
-
-
-def _marking(document: Document | None, settings: Any) -> str:
-    default: str = settings.access.default_marking
-    return marking_of(document, default) if document is not None else default
 
 
 # -- sign-in -------------------------------------------------------------------------------
@@ -223,7 +218,7 @@ def home(
         answer = snapshot.ask.ask(question)
         # A force none of the caller's documents come from: no passage can match.
         hits = [] if force and not wanted else snapshot.search.search(question, k, filters)
-        marking = {d.id: _marking(d, settings) for d in documents}
+        marking = document_markings(documents, settings.access.default_marking)
         facts = list(answer.facts)
         context.update(
             answer=answer,
@@ -300,7 +295,7 @@ def read_document(
         "read.html",
         principal,
         document=document,
-        marking=_marking(document, settings),
+        marking=marking_of(document, settings.access.default_marking),
         before=text[:start],
         passage=text[start:end],
         after=text[end:],
@@ -323,14 +318,10 @@ def entity_page(
     snapshot = read()
     card = snapshot.entities.card(entity_id)
     hood = snapshot.entities.neighbours(entity_id, max(1, min(depth, 3)))
-    docs = (
-        {s.evidence.doc_id for s in card.sources}
-        | {f.fact.evidence.doc_id for f in card.facts}
-        | {h.doc_id for h in card.history if h.doc_id}
+    # Markings from the documents' metadata (their texts are not read for it).
+    marking = document_markings(
+        snapshot.search.index.documents.values(), settings.access.default_marking
     )
-    marking = {
-        d: _marking(snapshot.search.index.document(d), settings) for d in docs if d is not None
-    }
     card_out = EntityCardOut.model_validate(card)
     hood_out = NeighboursResponse.model_validate(hood)
     audit_shown(request, {"card": card_out.model_dump(), "neighbours": hood_out.model_dump()})
