@@ -12,8 +12,8 @@ from typing import Any
 import yaml
 
 from indexer.clean import default_patterns
-from indexer.forces import canonical_force, find_force
 from kg.errors import DocumentError
+from kg.forces import canonical_force, find_force
 from kg.markings import UnknownMarking, normalise, printed_marking
 
 SIDECAR_SUFFIXES = (".meta.yaml", ".meta.json")

@@ -22,10 +22,10 @@ from tqdm import tqdm
 from indexer import load
 from indexer.chunk import Chunker
 from indexer.clean import CleanText, clean, default_patterns
-from indexer.forces import default_forces
 from indexer.glossary import find_definitions, infer_definitions
 from indexer.segment import segment
 from kg.errors import DocumentError, IndexError_, KgError
+from kg.forces import default_forces
 from kg.settings import Settings
 from kg.stats import record_index_run
 from kg.types import AcronymDefinition, Chunk, Document, IndexReport

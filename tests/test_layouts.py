@@ -9,9 +9,9 @@ from datetime import date
 from test_extract import extract, make_item
 
 from indexer.extract import Extraction
-from indexer.forces import canonical_force, find_force
 from indexer.metadata import guess_title
 from indexer.resolve import GraphData, build_graph
+from kg.forces import canonical_force, find_force
 
 
 def facts(ex: Extraction | GraphData, relation: str) -> set[tuple[str, str]]:

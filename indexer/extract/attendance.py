@@ -23,7 +23,7 @@ from functools import cached_property
 from graph.model import OBJECTIVE, ORGANISATION, PERSON, POST, THEME, UNIT, Span
 from indexer.extract.lexicon import NAME_WORD, Lexicon
 from indexer.extract.people import PeopleFinder
-from indexer.forces import default_forces
+from kg.forces import default_forces
 
 HEADER_LINES = 25
 TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")

@@ -10,9 +10,9 @@ from graph.model import INITIATIVE, ORGANISATION, THEME, Span
 from indexer.extract.headings import heading_initiatives
 from indexer.extract.lexicon import CAP_WORD, TITLE_SPAN, Lexicon, Typed
 from indexer.extract.text import Sentence
-from indexer.forces import default_forces
 from indexer.glossary import is_short_form, schwartz_hearst
 from indexer.segment import Structure
+from kg.forces import default_forces
 
 _ACRONYM = re.compile(r"(?<![\w\-])(?P<a>[A-Z][A-Z0-9&]{1,7})(?:['’]?s)?(?![\w\-])")
 _QUOTED = re.compile(

@@ -1,4 +1,4 @@
-"""Which force or body a document comes from, read from its text (indexer/data/forces.yaml).
+"""Which force or body a document comes from, read from its text (kg/data/forces.yaml).
 
 A paper names its force on its opening page ("West Midlands Police", "Police and Crime
 Commissioner for Kent", "Thames Valley Police and Crime Panel"). The force named most often
@@ -36,15 +36,18 @@ class ForcesFile(BaseModel):
 @lru_cache(maxsize=1)
 def default_forces() -> list[Force]:
     """The packaged list of forces, validated once."""
-    raw = resources.files("indexer").joinpath("data/forces.yaml").read_text("utf-8")
+    raw = resources.files("kg").joinpath("data/forces.yaml").read_text("utf-8")
     try:
         return ForcesFile.model_validate(yaml.safe_load(raw)).forces
     except (yaml.YAMLError, ValidationError) as e:
-        raise DocumentError(f"indexer/data/forces.yaml: invalid: {e}") from e
+        raise DocumentError(f"kg/data/forces.yaml: invalid: {e}") from e
 
 
 @lru_cache(maxsize=4)
-def _pattern(forces: tuple[Force, ...]) -> tuple[re.Pattern[str], dict[str, str]]:
+def _pattern(
+    forces: tuple[Force, ...], *, areas: bool = False
+) -> tuple[re.Pattern[str], dict[str, str]]:
+    """One pattern for every name of `forces` (and, with `areas`, each area's bare name)."""
     names: dict[str, str] = {}
     for force in forces:
         for form in (force.name, *force.aliases):
@@ -56,6 +59,8 @@ def _pattern(forces: tuple[Force, ...]) -> tuple[re.Pattern[str], dict[str, str]
             names[f"commissioner for {force.area}".lower()] = force.name
             names[f"{force.area} police and crime".lower()] = force.name
             names[f"{force.area} police authority".lower()] = force.name
+            if areas:
+                names.setdefault(force.area.lower(), force.name)
     forms = sorted(names, key=len, reverse=True)
     upper = [re.escape(f) for f in forms if f.isupper()]
     lower = [re.escape(f) for f in forms if not f.isupper()]
@@ -77,6 +82,17 @@ def find_force(text: str, forces: list[Force] | None = None) -> str | None:
         if counts:
             return max(counts, key=lambda f: (counts[f], -first[f]))
     return None
+
+
+def find_forces(text: str, forces: list[Force] | None = None) -> list[str]:
+    """Every force `text` names ("Kent" alone counts: "Kent's DCC"), in order, once each."""
+    pattern, names = _pattern(tuple(forces or default_forces()), areas=True)
+    found: list[str] = []
+    for m in pattern.finditer(text):
+        force = names[m.group("a") or m.group("n").lower()]
+        if force not in found:
+            found.append(force)
+    return found
 
 
 def canonical_force(name: str, forces: list[Force] | None = None) -> str:
