@@ -35,8 +35,40 @@ def is_short_form(token: str) -> bool:
     return capitals >= 2 and not token.isdigit() and len(token) <= 10
 
 
+_MINOR_WORDS = frozenset({"and", "of", "the", "for", "&", "in", "on", "to", "a"})
+
+
+def by_initials(short: str, long: str) -> str | None:
+    """The words at the end of `long` whose initials spell `short`, one content word per
+    letter, minor words ("and", "of") between them allowed: "Innovation and Integration
+    Partner" for IIP, where the shortest suffix would be "Integration Partner"."""
+    letters = [c.lower() for c in short if c.isalpha()]
+    words = long.split()
+    if not letters or not short.isupper():
+        return None
+    si, start = len(letters) - 1, None
+    for wi in range(len(words) - 1, -1, -1):
+        word = words[wi].strip(",;:()“”\"'")
+        if not word:
+            return None
+        if word.lower() in _MINOR_WORDS and si < len(letters) - 1:
+            continue
+        if word[0].lower() != letters[si]:
+            return None
+        start, si = wi, si - 1
+        if si < 0:
+            break
+    if si >= 0 or start is None:
+        return None
+    return " ".join(words[start:]).strip(" ,;:-–")
+
+
 def schwartz_hearst(short: str, long: str) -> str | None:
-    """The shortest suffix of `long` that defines `short`, or None."""
+    """The long form of `short` at the end of `long`: the words whose initials spell it
+    when there are such, else the shortest suffix that defines it; None when neither."""
+    initials = by_initials(short, long)
+    if initials and initials.lower() != short.lower():
+        return initials
     letters = [c.lower() for c in short if c.isalnum()]
     if not letters:
         return None

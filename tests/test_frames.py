@@ -254,6 +254,15 @@ CASES: list[tuple[str, str, str, str, str]] = [
         "CHAIRS",
         "Estuary Partnership Forum",
     ),
+    (
+        # The small pipeline reads "lead" as the verb of "officer"; the frame reads it back.
+        "copula_reversed_misparsed",
+        "The chief officer lead for harbour policing is the ACC (operations), supported by a "
+        "chief superintendent in headquarters.",
+        "ACC Operations",
+        "LEADS",
+        "harbour",
+    ),
 ]
 
 
@@ -326,6 +335,20 @@ def test_frames_with_written_cases_cover_the_main_constructions() -> None:
             "Ivo Lund",
             "Tidewater",
         ),
+        # Those who "act as vice chairs" after the chair are not co-chairs.
+        (
+            "The Harbour Safety Board chair is Councillor Ruth Amos, and the Reverend Ian Pike "
+            "and Councillor Dev Shah act as vice chairs.",
+            "Ian Pike",
+            "Harbour",
+        ),
+        # The words before a role noun qualify it: "the chief officer lead" is not a leader.
+        (
+            "The chief officer lead for harbour policing is the ACC (operations), supported by "
+            "a chief superintendent in headquarters.",
+            "chief officer",
+            "harbour",
+        ),
         # An idiom of the verb (lexicon `idioms`) names no role.
         ("The Tidewater Constabulary is leading the way on cycle theft.", "Tidewater", "way"),
     ],
@@ -380,3 +403,12 @@ def test_the_role_beside_a_lesser_one_is_still_read() -> None:
     )
     assert found(ex, "Mara Quill", "CHAIRS", "Harbour Safety Board")
     assert not found(ex, "Ivo Lund", "CHAIRS", "Harbour Safety Board")
+
+
+def test_the_chair_before_the_vice_chairs_is_the_only_chair() -> None:
+    ex = extract(
+        "The Harbour Safety Board chair is Councillor Ruth Amos, and the Reverend Ian Pike and "
+        "Councillor Dev Shah act as vice chairs.\n"
+    )
+    chairs = {s for s, r, o, _ in role_facts(ex) if r == "CHAIRS" and "harbour" in o}
+    assert chairs == {"ruth amos"}

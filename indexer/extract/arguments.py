@@ -131,6 +131,28 @@ class SentenceReader(ParsedSentence):
             return inline
         return [(None, span) for span in self.item.bullets()]
 
+    @staticmethod
+    def _disagrees(trigger: Any, subject: Any) -> bool:
+        """A plural-form verb with one singular noun for its subject: the parser has read a
+        role noun as the verb ("the chief officer lead for Y is X": "lead" is a noun)."""
+        return (
+            trigger.tag_ == "VBP"
+            and subject.dep_ == "nsubj"
+            and subject.head.i == trigger.i
+            and subject.tag_ in ("NN", "NNP")
+            and not subject.conjuncts
+        )
+
+    def _own_role(self, conjunct: Any) -> bool:
+        """Whether a conjunct carries a role word of its own, and so is not one more holder
+        of the trigger's role ("X is chair, and Y and Z act as vice chairs")."""
+        roles = self.reader.roles
+        tables = ("verbs", "nouns", "tenure_nouns", "held_nouns")
+        return any(
+            t.i != conjunct.i and any(t.lemma_ in roles.table(n) for n in tables)
+            for t in conjunct.subtree
+        )
+
     def _role(self, trigger: Any) -> RoleWord | None:
         roles = self.reader.roles
         lemma = trigger.lemma_
@@ -156,7 +178,7 @@ class SentenceReader(ParsedSentence):
     ) -> list[RoleFact]:
         """Facts of one match; `obj` None means the objects are listed after the trigger."""
         entry = self._role(trigger)
-        if entry is None or self._negated(trigger):
+        if entry is None or self._negated(trigger) or self._disagrees(trigger, subject):
             return []
         if obj is not None and obj.lemma_.lower() in entry.idioms:
             return []  # "leads the way", "is leading the country": an idiom, not a role
@@ -235,7 +257,9 @@ class SentenceReader(ParsedSentence):
         # A list of entities gives one fact each; a list inside a phrase stays in the phrase
         # ("a review of the findings and strategy").
         conjuncts = [
-            t for t in token.conjuncts if t.i in self.by_token and self._plain_list(token, t)
+            t
+            for t in token.conjuncts
+            if t.i in self.by_token and self._plain_list(token, t) and not self._own_role(t)
         ]
         for t in [token, *conjuncts]:
             span = self._argument(t, side, entry)
