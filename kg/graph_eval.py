@@ -230,6 +230,7 @@ def score_graph(
         "entities": {},
         "relations": {},
         "missed": {},
+        "unmatched": {},
     }
     for key, type_ in {**ENTITY_KEYS, **FINDING_KEYS}.items():
         items = gold.get(key, [])
@@ -251,18 +252,20 @@ def score_graph(
             else:
                 missed.append(g.get("name") or g.get("title") or g.get("id"))
         in_scope = [e for e in ours if e.docs & pdocs]
-        correct = sum(
-            1
+        unmatched = [
+            e.name
             for e in in_scope
-            if any(
+            if not any(
                 (_gold_docs(g) & e.docs & pdocs) and match(e, g, _gold_docs(g) & e.docs & pdocs)
                 for g in items
             )
-        )
+        ]
+        correct = len(in_scope) - len(unmatched)
         section = "entities" if key in ENTITY_KEYS else key
         target = result["entities"] if section == "entities" else result
         target[key] = _score(found, len(items), correct, len(in_scope))
         result["missed"][key] = missed
+        result["unmatched"][key] = sorted(unmatched)  # in scope, in no gold entry
     aliases = _gold_aliases(gold)
     relations = gold.get("relations", [])
     types = sorted({r["type"] for r in relations} | {r.type for r in system.relations})
