@@ -6,19 +6,28 @@ is the best sentences of the top passages, each cited.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Protocol
 
-from api.extractive import best_sentences
-from api.graph_index import Evidence
+from api.confidence import Calibration, Support, default_calibration
+from api.extractive import Sentence, best_sentences
+from api.graph_index import Evidence, GraphEntity, norm
 from api.intents import Intent, IntentRecogniser
+from api.query import Period, periods
 from api.request import Filters
 from api.search import Hit, SearchService
+from api.spans import POST, Span, SpanFinder, question_types
+from kg.vocab import default_vocabulary
 from vectors.encoder import Encoder
 
 _PASSAGES = 5
+# The sentences of the top passages a typed answer is looked for in, best first.
+_SENTENCES = 12
+_PERIOD_YEARS = 3  # an answer's date this many years from the asked period fits it not at all
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,10 @@ class Answer:
     passages: list[Hit] = field(default_factory=list)
     candidates: list[EntityRef] = field(default_factory=list)  # when the target is ambiguous
     timings: dict[str, float] = field(default_factory=dict)
-    found: bool = True  # False: nothing in the documents answers it ("the documents do not say")
+    support: Support | None = None  # what the answer rests on; None: nothing does
+    confidence: float = 0.0  # the calibrated probability that the claim is right
+    answered: bool = False  # False: "the documents do not say", with the nearest evidence
+    dated: str | None = None  # the date of the passage a passage answer comes from
 
 
 class GraphAnswerer(Protocol):
@@ -62,6 +74,10 @@ class GraphAnswerer(Protocol):
 
     def answer(self, intent: Intent, question: str, passages: Sequence[Hit] = ()) -> Answer | None:
         """A graph answer for the intent, or None when the graph has none."""
+        ...
+
+    def holder_of(self, post: str, doc_id: str, as_of: str | None) -> GraphEntity | None:
+        """The person who held `post` as that document records it, or None."""
         ...
 
 
@@ -73,7 +89,7 @@ def cite(hit: Hit) -> str:
 
 
 class AskService:
-    """Questions in, cited answers out."""
+    """Questions in, cited answers out, each with its confidence."""
 
     def __init__(
         self,
@@ -81,34 +97,153 @@ class AskService:
         encoder: Encoder,
         recogniser: IntentRecogniser | None = None,
         graph: GraphAnswerer | None = None,
+        calibration: Calibration | None = None,
+        spans: SpanFinder | None = None,
     ) -> None:
         self.search = search
         self.encoder = encoder
         self.recogniser = recogniser or IntentRecogniser(encoder)
         self.graph = graph
+        self.calibration = calibration or default_calibration()
+        self.spans = spans or SpanFinder(default_vocabulary())
 
     def ask(self, question: str) -> Answer:
-        """Answer `question` from the graph when it can, else from passages."""
+        """Answer `question` from the graph or the passages, whichever is surer; an answer
+        under the calibrated threshold says the documents do not say, beside the nearest
+        evidence."""
+        started = time.perf_counter()
+        intent, passages, answers = self.candidates(question, every=False)
+        answer = max(answers, key=lambda a: a.confidence)  # the graph's on a tie
+        answer.answered = answer.confidence >= self.calibration.threshold
+        if not answer.answered:
+            nearest = f" Nearest evidence: {answer.answer}" if answer.support else ""
+            elsewhere = self.search.index.forces.elsewhere(question)
+            said = f"No indexed paper comes from {elsewhere}." if elsewhere else None
+            answer.answer = (said or unanswered(intent, question)) + nearest
+        answer.passages = passages
+        answer.timings["total"] = round((time.perf_counter() - started) * 1000, 2)
+        return answer
+
+    def candidates(
+        self, question: str, *, every: bool = True
+    ) -> tuple[Intent, list[Hit], list[Answer]]:
+        """The question's intent, its passages and the answers it could have, each with its
+        confidence: the graph's, then the passages' (only when the graph's is under the
+        threshold, unless `every`). Never empty: with nothing to go on, an empty answer."""
         started = time.perf_counter()
         intent = self.recogniser.recognise(question)
         # A question that names a force ("Kent's DCC") reads that force's papers only.
         force = self.search.index.forces.named_in(question)
         filters = Filters(self.search.index.documents_of(force)) if force else None
         passages = self.search.search(question, _PASSAGES, filters)
-        timings: dict[str, Any] = {"search": time.perf_counter() - started}
-        answer = self.graph.answer(intent, question, passages) if self.graph is not None else None
-        timings["graph"] = time.perf_counter() - started - timings["search"]
-        if answer is None or not answer.answer:
-            answer = self._from_passages(question, intent, passages)
-        answer.passages = passages
-        timings["total"] = time.perf_counter() - started
-        answer.timings = {k: round(v * 1000, 2) for k, v in timings.items()}
+        searched = time.perf_counter()
+        graph = self.graph.answer(intent, question, passages) if self.graph is not None else None
+        answers = [a for a in (graph,) if a is not None and a.answer]
+        wanted = periods(question)
+        # A question about a force no indexed paper comes from has no answer here.
+        foreign = self.search.index.forces.elsewhere(question) is not None
+        for answer in answers:
+            self._rate(answer, wanted, foreign)
+        graphed = time.perf_counter()
+        if every or not answers or answers[0].confidence < self.calibration.threshold:
+            passage = self._from_passages(question, intent, passages)
+            answers.append(self._rate(passage, wanted, foreign))
+        timings = {"search": searched - started, "graph": graphed - searched}
+        for answer in answers:
+            answer.timings = {k: round(v * 1000, 2) for k, v in timings.items()}
+        return intent, passages, answers
+
+    def _rate(self, answer: Answer, wanted: tuple[Period, ...], foreign: bool) -> Answer:
+        """Set the answer's confidence, with how near its evidence's date is to `wanted` and
+        whether the question is about a force no indexed paper comes from."""
+        if answer.support is not None:
+            when = answer.facts[0].evidence.as_of if answer.facts else answer.dated
+            fit = _period_fit(when, wanted) if wanted else 1.0
+            answer.support = replace(answer.support, period=fit, force=0.0 if foreign else 1.0)
+        answer.confidence = self.calibration.confidence(answer.support)
         return answer
 
     def _from_passages(self, question: str, intent: Intent, passages: list[Hit]) -> Answer:
-        sentences = best_sentences(question, passages)
+        """The best sentences of the passages; for a question that asks for a type of span (a
+        person, a date, a number, a body), the span of the best sentence that holds one, then
+        that sentence, cited."""
+        sentences = best_sentences(question, passages, limit=_SENTENCES)
         if not sentences:
-            text = "No passage in the indexed documents answers this."
-        else:
-            text = " ".join(f"{s.text} ({cite(s.hit)})" for s in sentences)
-        return Answer(answer=text, intent=intent.name, target=intent.target, found=bool(sentences))
+            return Answer("", intent.name, intent.target)
+        kinds = question_types(question)
+        asked = norm(question).split()
+        for kind in kinds:
+            for sentence in sentences:
+                spans = self.spans.find(kind, sentence.text, asked)
+                if spans:
+                    span = _nearest(spans, sentence.text, asked)
+                    text = f"{self._holding(span, kind, sentence.hit)} ({cite(sentence.hit)})."
+                    text += f" Source: “{sentence.text}”"
+                    return self._passage_answer(text, intent, sentence, typed=1.0)
+        text = " ".join(f"{s.text} ({cite(s.hit)})" for s in sentences[:2])
+        return self._passage_answer(text, intent, sentences[0], 0.0 if kinds else 1.0)
+
+    def _holding(self, span: Span, kind: str, hit: Hit) -> str:
+        """A post span with its holder as the papers record it: "ACC (Crime) (held by ACC
+        Stuart Hyde)"; any other span as it is."""
+        if kind != POST or self.graph is None:
+            return span.text
+        when = hit.document.date.isoformat() if hit.document.date else None
+        person = self.graph.holder_of(span.text, hit.chunk.doc_id, when)
+        return f"{span.text} (held by {person.display})" if person is not None else span.text
+
+    @staticmethod
+    def _passage_answer(text: str, intent: Intent, sentence: Sentence, typed: float) -> Answer:
+        answer = Answer(text, intent.name, intent.target)
+        hit = sentence.hit
+        answer.support = Support("passage", sentence.score, hit.dense, sentence.coverage, typed)
+        answer.dated = hit.document.date.isoformat() if hit.document.date else None
+        return answer
+
+
+def _nearest(spans: list[Span], sentence: str, asked: list[str]) -> Span:
+    """The span nearest the question's words in the sentence (the first when none occurs)."""
+    lowered = sentence.lower()
+    at = [m.start() for w in asked if len(w) > 3 for m in re.finditer(re.escape(w), lowered)]
+    if not at:
+        return spans[0]
+    return min(spans, key=lambda s: min(abs(s.start - a) for a in at))
+
+
+def _period_fit(when: str | None, wanted: tuple[Period, ...]) -> float:
+    """1 when `when` falls in a wanted period or up to a year after it (a paper reports on the
+    year before it), falling to 0 at _PERIOD_YEARS further away either side."""
+    try:
+        day = date.fromisoformat(when or "")
+    except ValueError:
+        return 0.0
+    if any(p.contains(day) for p in wanted):
+        return 1.0
+    at = day.year + (day.month - 1) / 12
+    # Years outside each period: after its end less the year a report looks back on, or before it.
+    apart = min(max(at - (p.year + 1) - 1, p.year - at, 0.0) for p in wanted)
+    return max(0.0, 1.0 - apart / _PERIOD_YEARS)
+
+
+# What "the documents do not say" says for each intent, about its target.
+_UNANSWERED = {
+    "who_leads": "The documents do not name who {verb} {target}.",
+    "depends_on": "The documents do not say what {target} depends on.",
+    "dependents": "The documents do not say what depends on {target}.",
+    "partners": "The documents do not name partners of {target}.",
+    "addresses": "The documents do not say what addresses {target}.",
+    "define": "The documents do not define {target}.",
+    "risks": "The documents do not name risks to {target}.",
+    "recommendations": "The documents do not hold recommendations about {target}.",
+}
+_ROLE_VERBS = (("chair", "chairs"), ("conven", "chairs"), ("head", "heads"))
+
+
+def unanswered(intent: Intent, question: str) -> str:
+    """The plain sentence for a question the documents do not answer."""
+    template = _UNANSWERED.get(intent.name) if intent.target else None
+    if template is None:
+        return "The indexed documents do not answer this."
+    lowered = question.lower()
+    verb = next((v for stem, v in _ROLE_VERBS if stem in lowered), "leads")
+    return template.format(target=intent.target, verb=verb)

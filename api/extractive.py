@@ -24,6 +24,7 @@ class Sentence:
     text: str
     hit: Hit
     score: float
+    coverage: float  # the share of the question's terms that the sentence holds
 
 
 def best_sentences(question: str, hits: list[Hit], *, limit: int = 2) -> list[Sentence]:
@@ -38,6 +39,8 @@ def best_sentences(question: str, hits: list[Hit], *, limit: int = 2) -> list[Se
                 continue
             seen.add(text)
             coverage = len(wanted & set(terms(text))) / (len(wanted) or 1)
-            scored.append(Sentence(text, hit, round(coverage - _RANK_PENALTY * rank, 4)))
+            scored.append(
+                Sentence(text, hit, round(coverage - _RANK_PENALTY * rank, 4), round(coverage, 4))
+            )
     scored.sort(key=lambda s: -s.score)  # stable: ties keep passage order
     return scored[:limit]

@@ -18,7 +18,8 @@ from datetime import date
 import numpy as np
 
 from api.ask import Answer, EntityRef, FactAnswer
-from api.graph_index import Candidate, Evidence, GraphEntity, GraphFact, GraphIndex
+from api.confidence import Support
+from api.graph_index import Candidate, Evidence, GraphEntity, GraphFact, GraphIndex, norm
 from api.intents import Intent
 from api.query import periods
 from api.search import Hit, SearchService
@@ -87,6 +88,11 @@ class _Asked:
 class _Scored:
     fact: GraphFact
     score: float
+    similarity: float  # of the question to the fact's passage
+    coverage: float  # share of the target's words in the fact's evidence
+
+    def support(self, route: str = "fact") -> Support:
+        return Support(route, self.score, self.similarity, self.coverage)
 
 
 class GraphAnswerer:
@@ -131,7 +137,9 @@ class GraphAnswerer:
         for post in named_posts:
             holders = self._of_force(self._holders(post, wanted), asked.force)
             if holders:
-                return self._phrase(intent, candidates, post, holders)
+                resolved = next(c.score for c in candidates if c.entity.id == post.id)
+                support = self._support("post", resolved, holders[0], asked)
+                return self._phrase(intent, candidates, post, holders, support)
         # Somebody leads something: a fact whose object is a person was read the wrong way round.
         facts = self._of_force(
             [
@@ -149,7 +157,26 @@ class GraphAnswerer:
             [f for f in self.graph.by_target.get(target.id, []) if f.relation in LEAD_RELATIONS],
             asked.force,
         )
-        return self._phrase(intent, candidates, target, _recent_first(history, wanted))
+        ranked = _recent_first(history, wanted)
+        return self._phrase(intent, candidates, target, ranked, best.support())
+
+    def _support(self, route: str, score: float, fact: GraphFact, asked: _Asked) -> Support:
+        """The support of an answer that rests on `fact` with the route's own `score`."""
+        similarity = float(self._passage_similarity([fact], asked.question)[0])
+        return Support(route, score, similarity, self._coverage(fact, asked))
+
+    def _coverage(self, fact: GraphFact, asked: _Asked, end: str = "target") -> float:
+        """The share of the question's target words in the fact's named end and evidence; the
+        best of the target as asked and with an acronym in it spelt out ("CSE")."""
+        target = asked.intent.target or asked.question
+        named = self.graph.entities[fact.target if end == "target" else fact.source]
+        held = set(terms(f"{named.name} {fact.evidence.quote}"))
+        forms = self.search.index.glossary.forms
+        best = 0.0
+        for text in (target, *_spelt_out(target, forms)):
+            words = set(terms(text))
+            best = max(best, len(words & held) / (len(words) or 1))
+        return best
 
     def _of_force(self, facts: list[GraphFact], force: str | None) -> list[GraphFact]:
         """The facts read in papers of `force` (all of them when no force is named)."""
@@ -198,9 +225,9 @@ class GraphAnswerer:
                 ]
             facts = self._of_force(facts, asked.force)
             if facts:
-                return self._phrase(
-                    intent, candidates, entity, _recent_first(facts, periods(question))
-                )
+                ranked = _recent_first(facts, periods(question))
+                support = self._support("related", candidate.score, ranked[0], asked)
+                return self._phrase(intent, candidates, entity, ranked, support)
         return None
 
     # -- risks -----------------------------------------------------------------------------
@@ -217,7 +244,7 @@ class GraphAnswerer:
         ranked = [best.fact] + [
             f for f in _recent_first(risks, periods(question)) if f != best.fact
         ]
-        return self._phrase(intent, candidates, about, ranked)
+        return self._phrase(intent, candidates, about, ranked, best.support())
 
     # -- acronyms --------------------------------------------------------------------------
 
@@ -232,7 +259,10 @@ class GraphAnswerer:
             forms = index.glossary.forms.get(acronym) or index.glossary.forms.get(acronym.upper())
             if not forms:
                 return None
-            return Answer(f"{acronym} stands for {forms[0]}.", intent.name, intent.target)
+            answer = Answer(f"{acronym} stands for {forms[0]}.", intent.name, intent.target)
+            # A definition from the built-in list, not from the papers: less sure.
+            answer.support = Support("define", 0.5, 0.0, 1.0)
+            return answer
         wanted = periods(question)
         documents = index.documents
 
@@ -270,7 +300,9 @@ class GraphAnswerer:
         text = f"{first.subject} stands for {first.object} ({_cite(first)})."
         if len(facts) > 1:
             text += " Elsewhere: " + "; ".join(f"{f.object} ({_cite(f)})" for f in facts[1:]) + "."
-        return Answer(text, intent.name, intent.target, facts=facts)
+        answer = Answer(text, intent.name, intent.target, facts=facts)
+        answer.support = Support("define", 1.0, 0.0, 1.0)
+        return answer
 
     # -- shared ----------------------------------------------------------------------------
 
@@ -300,7 +332,6 @@ class GraphAnswerer:
             return None
         question, target = asked.question, asked.intent.target
         resolved = {c.entity.id: c.score for c in candidates}
-        words = set(terms(target or question))
         semantic = self._passage_similarity(facts, question)
         wanted = periods(question)
         expected = self._expected_types(target)
@@ -310,8 +341,7 @@ class GraphAnswerer:
         for fact, sim in zip(facts, semantic, strict=True):
             named = fact.target if end == "target" else fact.source
             target_entity = self.graph.entities[named]
-            evidence_words = set(terms(f"{target_entity.name} {fact.evidence.quote}"))
-            coverage = len(words & evidence_words) / (len(words) or 1)
+            coverage = self._coverage(fact, asked, end)
             score = resolved.get(named, 0.0) + _SEMANTIC_WEIGHT * sim + _WORD_WEIGHT * coverage
             score += _passage_bonus(fact, asked.passages)
             if target_entity.type in expected:
@@ -321,7 +351,7 @@ class GraphAnswerer:
             if wanted and _in_periods(fact, wanted):
                 score += _PERIOD_BONUS
             if best is None or score > best.score:
-                best = _Scored(fact, score)
+                best = _Scored(fact, score, float(sim), coverage)
         if best is None or best.score < _MIN_SCORE:
             return None
         named = best.fact.target if end == "target" else best.fact.source
@@ -361,6 +391,7 @@ class GraphAnswerer:
         candidates: list[Candidate],
         about: GraphEntity,
         facts: list[GraphFact],
+        support: Support,
     ) -> Answer | None:
         if not facts:
             return None
@@ -395,6 +426,7 @@ class GraphAnswerer:
             text,
             intent.name,
             intent.target,
+            support=support,
             entities=entities,
             facts=answers,
             candidates=[
@@ -409,17 +441,34 @@ class GraphAnswerer:
         """For a post, who held it when the fact was true: " (held by X)"."""
         if subject.type != "Post":
             return ""
-        holders = self._holders(subject, [])
-        if not holders:
-            return ""
-        when = _days(fact.evidence.as_of)
-        same_doc = [h for h in holders if h.evidence.doc_id == fact.evidence.doc_id]
+        person = self._holder(subject, fact.evidence.doc_id, fact.evidence.as_of)
+        return f" (held by {person.display})" if person else ""
+
+    def holder_of(self, post: str, doc_id: str, as_of: str | None) -> GraphEntity | None:
+        """The person who held the post named `post` ("ACC (Crime)") as document `doc_id`
+        records it, else a document of its force within a year of `as_of`; None when the
+        papers do not say or no such post is known."""
+        key = norm(post)
+        posts = [e for e in self.graph.of_type(("Post",)) if norm(e.name) == key]
+        for entity in posts:
+            person = self._holder(entity, doc_id, as_of)
+            if person is not None:
+                return person
+        return None
+
+    def _holder(self, post: GraphEntity, doc_id: str, as_of: str | None) -> GraphEntity | None:
+        documents = self.search.index.documents
+        force = documents[doc_id].force if doc_id in documents else None
+        holders = [
+            h
+            for h in self._holders(post, [])
+            if force is None or (d := documents.get(h.evidence.doc_id)) is None or d.force == force
+        ]
+        when = _days(as_of)
+        same_doc = [h for h in holders if h.evidence.doc_id == doc_id]
         near = [h for h in holders if abs(_days(h.evidence.as_of) - when) <= _HOLDER_DAYS]
         chosen = same_doc or sorted(near, key=lambda h: abs(_days(h.evidence.as_of) - when))
-        if not chosen:
-            return ""  # the corpus does not say who held the post then
-        person = self.graph.entities[chosen[0].source]
-        return f" (held by {person.display})"
+        return self.graph.entities[chosen[0].source] if chosen else None
 
     def _fact_answer(self, fact: GraphFact) -> FactAnswer:
         documents = self.search.index.documents
@@ -449,6 +498,15 @@ def _ambiguous(candidates: list[Candidate]) -> list[Candidate]:
         if c.score >= max(best - _AMBIGUITY_MARGIN, _AMBIGUITY_FLOOR)
         and c.how in ("name", "acronym", "name without rank")
     ]
+
+
+def _spelt_out(text: str, forms: dict[str, list[str]]) -> list[str]:
+    """`text` with each acronym in it replaced by its first long form."""
+    out = []
+    for word in re.findall(r"[A-Za-z&]+", text):
+        if word.isupper() and forms.get(word):
+            out.append(re.sub(rf"\b{re.escape(word)}\b", forms[word][0], text))
+    return out
 
 
 def _short(quote: str) -> str:

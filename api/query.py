@@ -11,6 +11,7 @@ from importlib import resources
 
 import yaml
 
+from kg.forces import find_forces
 from kg.text import STOP_WORDS, normalise
 from vectors.generations import StoredAcronym
 
@@ -90,6 +91,15 @@ class Forces:
                 rest = f"{text[: m.start()]} {text[m.end() :]}"
                 return " ".join(rest.split()).strip(" ,")
         return text
+
+    def elsewhere(self, question: str) -> str | None:
+        """A force of the UK list (kg/data/forces.yaml) that `question` names and that no
+        indexed paper comes from ("Kent's DCC" over West Midlands papers), or None."""
+        known = {force for _, force in self.forms}
+        named = find_forces(question)
+        if any(f in known for f in named):
+            return None  # "West Midlands Police's wages for Warwickshire": an indexed force's
+        return named[0] if named else None
 
     def named_in(self, question: str) -> str | None:
         """The force `question` names (the longest form found), or None."""

@@ -204,7 +204,21 @@ class FactOut(BaseModel):
 class AskResponse(BaseModel):
     """Body of GET /ask and of `kg ask --json`."""
 
-    answer: str
+    answer: str = Field(
+        description="The answer's own claim first (the person, post or span), then its date and "
+        "quoted source; when `answered` is false, a sentence saying the documents do not say, "
+        "then the nearest evidence."
+    )
+    answered: bool = Field(
+        description="False when the documents do not answer the question: `confidence` is under "
+        "the calibrated threshold."
+    )
+    confidence: float = Field(
+        ge=0.0,
+        le=1.0,
+        description="The calibrated probability that the answer's claim is right; the same scale "
+        "for every question.",
+    )
     intent: str
     target: str | None
     entities: list[EntityOut]
@@ -219,6 +233,8 @@ class AskResponse(BaseModel):
         """Build from an internal answer."""
         return cls(
             answer=answer.answer,
+            answered=answer.answered,
+            confidence=answer.confidence,
             intent=answer.intent,
             target=answer.target,
             entities=[EntityOut.model_validate(e) for e in answer.entities],

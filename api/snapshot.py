@@ -30,10 +30,12 @@ from api.graph_answer import GraphAnswerer
 from api.graph_index import GraphIndex
 from api.intents import IntentRecogniser
 from api.search import LoadedIndex, SearchService
+from api.spans import SpanFinder
 from graph.store import QueryResult
 from kg.errors import GraphChanged, IndexNotFound, KgError, StoreUnavailable
 from kg.markings import MARKINGS, at_or_below, level_graph, rank
 from kg.settings import Settings
+from kg.vocab import default_vocabulary
 from vectors.encoder import Encoder
 from vectors.generations import GraphState, IndexDirectory, Snapshot
 
@@ -283,7 +285,8 @@ class Snapshots:
             self._recogniser = IntentRecogniser(self.encoder)
         search = SearchService(self.settings, self.encoder, index)
         answerer = graph.answerer if graph is not None else None
-        return AskService(search, self.encoder, self._recogniser, answerer)
+        spans = SpanFinder(default_vocabulary(), graph.index if graph is not None else None)
+        return AskService(search, self.encoder, self._recogniser, answerer, spans=spans)
 
     def _graph_less(
         self, index: LoadedIndex, problem: str, *, with_views: bool = True

@@ -111,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None, help="bind address (default KG_API__HOST)")
     p.add_argument("--port", type=int, default=None, help="port (default KG_API__PORT)")
 
-    p = sub.add_parser("eval", help="evaluate retrieval on a question set")
+    p = sub.add_parser("eval", help="evaluate retrieval, answers, abstention and the graph")
     p.add_argument("--qa", type=Path, help="question set (JSON), e.g. ../shared/eval/dev_qa.json")
     p.add_argument(
         "--graph", type=Path, help="graph facts (JSON), e.g. ../shared/eval/dev_graph.json"
@@ -123,6 +123,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DOC",
         help="documents the graph set covers in full: precision is measured on these only "
         "(default: the gold file's docs_full list, else every document it names)",
+    )
+    p.add_argument(
+        "--unanswerable",
+        type=Path,
+        help="questions the documents cannot answer (JSON list or one per line): the share "
+        "that get answered: false",
     )
     p.add_argument("--json", action="store_true", help="print JSON")
     access.add_parsers(sub)
@@ -617,21 +623,36 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from api.deps import Services
     from api.search import MODES, Mode
     from kg.evaluation import (
+        evaluate_abstention,
         evaluate_answers,
         evaluate_retrieval,
         format_answers,
         format_table,
         load_questions,
+        load_unanswerable,
     )
 
-    if args.qa is None and args.graph is None:
-        return _usage_error("nothing to evaluate: give --qa FILE and/or --graph FILE")
+    if args.qa is None and args.graph is None and args.unanswerable is None:
+        return _usage_error(
+            "nothing to evaluate: give --qa FILE, --unanswerable FILE and/or --graph FILE"
+        )
     if args.graph is not None:
         _eval_graph(args, settings)
+    if args.qa is None and args.unanswerable is None:
+        return 0
+    services = Services(settings)
+
+    def ask(question: str) -> tuple[str, list[tuple[str, str]], bool]:
+        answer = services.ask.ask(question)
+        passages = [(h.chunk.doc_id, h.chunk.text) for h in answer.passages]
+        return answer.answer, passages, answer.answered
+
     if args.qa is None:
+        only = evaluate_abstention(load_unanswerable(args.unanswerable), ask)
+        services.close()
+        _print_abstention(args, only)
         return 0
     questions = load_questions(args.qa)
-    services = Services(settings)
     results: dict[str, Any] = {}
     for mode in MODES:
 
@@ -642,20 +663,33 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
         results[mode] = evaluate_retrieval(questions, run)
 
-    def ask(question: str) -> tuple[str, list[tuple[str, str]]]:
-        answer = services.ask.ask(question)
-        return answer.answer, [(h.chunk.doc_id, h.chunk.text) for h in answer.passages]
-
     answers = evaluate_answers(questions, ask)
+    abstention: dict[str, Any] | None = None
+    if args.unanswerable is not None:
+        abstention = evaluate_abstention(load_unanswerable(args.unanswerable), ask)
     services.close()
     if args.json:
-        print(json.dumps({"retrieval": results, "answers": answers}, indent=2))
-    else:
-        print(f"Retrieval on {args.qa} ({len(questions)} questions)\n")
-        print(format_table(results))
-        print(f"Answers (kg ask) on {args.qa}\n")
-        print(format_answers(answers))
+        body = {"retrieval": results, "answers": answers}
+        print(json.dumps(body | ({"abstention": abstention} if abstention else {}), indent=2))
+        return 0
+    print(f"Retrieval on {args.qa} ({len(questions)} questions)\n")
+    print(format_table(results))
+    print(f"Answers (kg ask) on {args.qa}\n")
+    print(format_answers(answers))
+    if abstention is not None:
+        print()
+        _print_abstention(args, abstention)
     return 0
+
+
+def _print_abstention(args: argparse.Namespace, result: dict[str, Any]) -> None:
+    if args.json and args.qa is None:
+        print(json.dumps({"abstention": result}, indent=2))
+        return
+    print(f"Abstention on {args.unanswerable} ({result['questions']} questions)\n")
+    print(f"answered: false            {result['abstained']:.3f}")
+    for question in result["answered"]:
+        print(f"  answered anyway: {question}")
 
 
 if __name__ == "__main__":

@@ -112,7 +112,7 @@ def answer_is_correct(answer: str, accepted: Sequence[str]) -> bool:
 
 
 # What an answer sets beside its claim: the quoted source, the history, other findings.
-_BESIDE = re.compile(r"\s(?:Source|History|Also|Elsewhere):\s")
+_BESIDE = re.compile(r"\s(?:Source|History|Also|Elsewhere|Nearest evidence):\s")
 _QUOTE = re.compile(r"“[^”]*”|\"[^\"]*\"")
 
 
@@ -124,19 +124,22 @@ def answer_claim(answer: str) -> str:
 
 def evaluate_answers(
     questions: Sequence[Question],
-    ask: Callable[[str], tuple[str, Sequence[tuple[str, str]]]],
+    ask: Callable[[str], tuple[str, Sequence[tuple[str, str]], bool]],
 ) -> dict[str, Any]:
     """Answer accuracy overall, by kind, difficulty and tag, and answer-or-passage hit@5.
 
-    `ask` returns the answer text and the (doc, text) of its passages, best first.
+    `ask` returns the answer text, the (doc, text) of its passages, best first, and whether
+    it answered (False: "the documents do not say"). The claim accuracy counts an answer
+    right only when it answered and its own claim holds an accepted answer.
     """
     correct: dict[str, bool] = {}
     claimed: dict[str, bool] = {}
     either: dict[str, bool] = {}
+    answered: dict[str, bool] = {}
     for q in questions:
-        answer, passages = ask(q.question)
+        answer, passages, answered[q.id] = ask(q.question)
         correct[q.id] = answer_is_correct(answer, q.answers)
-        claimed[q.id] = answer_is_correct(answer_claim(answer), q.answers)
+        claimed[q.id] = answered[q.id] and answer_is_correct(answer_claim(answer), q.answers)
         rank = first_relevant_rank(list(passages)[:5], q.evidence)
         either[q.id] = correct[q.id] or 0 < rank <= 5
 
@@ -153,6 +156,7 @@ def evaluate_answers(
         "accuracy": share(every, correct),
         "claim_accuracy": share(every, claimed),
         "answer_or_passage_at_5": share(every, either),
+        "answered": share(every, answered),
         "by_kind": {k: share(v, correct) for k, v in sorted(slices["kind"].items())},
         "by_tag": {k: share(v, correct) for k, v in sorted(slices["tag"].items())},
         "claim_by_kind": {k: share(v, claimed) for k, v in sorted(slices["kind"].items())},
@@ -162,12 +166,39 @@ def evaluate_answers(
     }
 
 
+def evaluate_abstention(
+    questions: Sequence[str], ask: Callable[[str], tuple[str, Sequence[tuple[str, str]], bool]]
+) -> dict[str, Any]:
+    """The share of questions the documents cannot answer that get `answered: false`, and
+    the ones that were answered anyway."""
+    wrongly = [q for q in questions if ask(q)[2]]
+    return {
+        "questions": len(questions),
+        "abstained": 1 - len(wrongly) / max(len(questions), 1),
+        "answered": wrongly,
+    }
+
+
+def load_unanswerable(path: Path) -> list[str]:
+    """Questions from a JSON list (of strings, or of objects with "question") or a text file
+    with one question per line."""
+    try:
+        text = path.read_text("utf-8")
+        if path.suffix == ".json":
+            items = json.loads(text)
+            return [i if isinstance(i, str) else str(i["question"]) for i in items]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise KgError(f"cannot read question list {path}: {e}") from e
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def format_answers(result: dict[str, Any]) -> str:
     """Answer accuracy as a small table."""
     lines = [
         f"answer accuracy            {result['accuracy']:.3f}",
         f"  in the claim alone       {result['claim_accuracy']:.3f}",
         f"answer or passage @5       {result['answer_or_passage_at_5']:.3f}",
+        f"answered (not abstained)   {result['answered']:.3f}",
         "by kind:                   answer  claim",
     ]
     for kind, value in result["by_kind"].items():

@@ -39,6 +39,24 @@ def test_the_intent_is_reported(client: TestClient) -> None:
     body = client.get("/ask", params={"q": "Who leads the speed enforcement work?"}).json()
     assert body["intent"] == "who_leads" and body["target"] == "speed enforcement work"
     assert "Quill" in body["answer"]
+    assert body["answered"] is True and 0.5 <= body["confidence"] <= 1.0
+
+
+def test_a_question_the_papers_do_not_answer_says_so_with_the_nearest_evidence(
+    client: TestClient,
+) -> None:
+    body = client.get("/ask", params={"q": "What is the recipe for banana bread?"}).json()
+    assert body["answered"] is False and body["confidence"] < 0.5
+    assert body["answer"].startswith("The indexed documents do not answer this.")
+    assert body["passages"]  # the nearest evidence is still there, marked as such
+
+
+def test_a_who_question_answered_from_a_passage_leads_with_the_person(client: TestClient) -> None:
+    # No graph fact says who, but the passage names the inspector: the span comes first.
+    body = client.get("/ask", params={"q": "Which officer works across the northern district?"})
+    answer = body.json()["answer"]
+    assert answer.startswith("Inspector Mara Quill"), answer
+    assert "Source: “" in answer
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from conftest import index_of
 
 from api.ask import Answer
 from api.deps import Services
+from kg.evaluation import answer_claim
 from vectors.encoder import ModelEncoder
 
 BOARD_2010 = """COMMUNITY SAFETY BOARD
@@ -168,3 +169,43 @@ def test_a_lead_for_a_target_the_papers_never_name_is_not_a_neighbours_lead(
     assert answer.facts == []
     for wrong in ("Ruth Ellery", "Priya Sandhu", "Tom Granger", "Omar Reid", "Helen Okafor"):
         assert f"{wrong} leads" not in answer.answer and f"{wrong} chairs" not in answer.answer
+    # And it says so.
+    assert not answer.answered, answer.answer
+    assert answer.answer.startswith("The documents do not name who")
+    assert answer.confidence < ask_services.ask.calibration.threshold
+
+
+@pytest.mark.parametrize(
+    ("question", "holder"),
+    [
+        ("Who is the Head of Crime Support?", "Helen Okafor"),
+        ("Who leads the Harbour Watch programme?", "Ruth Ellery"),
+        ("Who chairs the Night Safety Forum?", "Tom Granger"),
+        ("Who is the bronze lead for child criminal exploitation?", "Priya Sandhu"),
+    ],
+)
+def test_an_answer_the_papers_give_is_answered_with_its_confidence(
+    ask_services: Services, question: str, holder: str
+) -> None:
+    answer = ask(ask_services, question)
+    assert answer.answered, answer.answer
+    assert ask_services.ask.calibration.threshold <= answer.confidence <= 1.0
+    assert holder in answer_claim(answer.answer)[:40]  # the claim leads with the holder
+
+
+def test_a_question_about_a_force_no_paper_comes_from_is_not_answered(
+    ask_services: Services,
+) -> None:
+    answer = ask(ask_services, "Who is Kent Police's Head of Crime Support?")
+    assert not answer.answered and answer.confidence == 0.0
+    assert answer.answer.startswith("No indexed paper comes from Kent Police.")
+    assert "Nearest evidence:" in answer.answer  # what the papers do say, marked as such
+
+
+def test_a_question_about_a_year_long_before_the_papers_is_not_answered(
+    ask_services: Services,
+) -> None:
+    answer = ask(ask_services, "Who was the Head of Crime Support in 1990?")
+    assert not answer.answered
+    now = ask(ask_services, "Who was the Head of Crime Support in 2015?")
+    assert now.answered and "Helen Okafor" in now.answer

@@ -408,6 +408,25 @@ def test_eval_unreadable_question_set_is_a_runtime_error(on_index: Kg, tmp_path:
         assert run.err.startswith("error:") and path.name in run.err
 
 
+def test_eval_reports_claim_accuracy_answered_share_and_abstention(
+    on_index: Kg, tmp_path: Path
+) -> None:
+    qa = write_questions(tmp_path / "qa.json", EASY_QUESTIONS)
+    never = tmp_path / "never.txt"
+    never.write_text(
+        "What is the recipe for banana bread?\nWho won the 1966 World Cup?\n", encoding="utf-8"
+    )
+    body = on_index("eval", "--qa", str(qa), "--unanswerable", str(never), "--json").json()
+    answers = body["answers"]
+    assert 0.0 <= answers["claim_accuracy"] <= answers["accuracy"] <= 1.0
+    assert 0.0 < answers["answered"] <= 1.0
+    assert body["abstention"] == {"questions": 2, "abstained": 1.0, "answered": []}
+    text = on_index("eval", "--unanswerable", str(never)).out
+    assert "answered: false" in text and "1.000" in text
+    missing = on_index("eval", "--unanswerable", str(tmp_path / "absent.json"))
+    assert missing.code == 1 and "absent.json" in missing.err
+
+
 def test_eval_without_question_set_fails_naming_the_option(on_index: Kg) -> None:
     run = on_index("eval")
     assert run.code != 0

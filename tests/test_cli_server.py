@@ -72,7 +72,9 @@ def test_server_flag_answers_kg_ask_and_errors_keep_their_exit_codes(
     code, out = run(
         keyed, capsys, "ask", "who leads the speed enforcement work", "--json", "--server", served
     )
-    assert code == 0 and json.loads(out)["answer"]
+    body = json.loads(out)
+    assert code == 0 and body["answer"] and body["answered"] is True
+    assert 0.0 <= body["confidence"] <= 1.0
     code, _ = run(keyed, capsys, "search", "cadets", "--doc", "nope.txt", "--server", served)
     assert code == 1  # the server's 422 for an unknown document, as a runtime error
 

@@ -1,0 +1,185 @@
+"""Typed short answers: what kind of span a question asks for, and where a sentence holds one.
+
+The question's wording sets the type: "who" (and "which officer") asks for a person or a post;
+"what post" for a post; "when" for a date; "how many", "how much" and "what share" for a
+number; "which team", "which campaign" for a unit, organisation or initiative. Spans are
+found from the language, not from one document: a rank or title followed by capitalised
+names ("DI Gooderidge", "Councillor Diana Holl-Allen"), a given name from the vocabulary
+followed by a surname, a post rank with its portfolio ("the ACC (operations)"), any person,
+post or body the graph knows, capitalised words before a kind of body ("the Business
+Transformation team"), dates in the forms papers write them, and numbers with their unit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from api.graph_index import GraphIndex, norm
+from kg.vocab import Vocabulary
+
+PERSON, POST, DATE, NUMBER, BODY = "person", "post", "date", "number", "body"
+
+_BODY_WORDS = (
+    "team|unit|department|board|group|committee|forum|panel|agency|organisation|organization|"
+    "body|force|campaign|initiative|programme|program|project|scheme|operation|partnership|"
+    "consultancy|firm|company|charity|authority|council"
+)
+# "what is Project X" asks what X is, not for a body: a verb ends the question's head.
+_NOT_HEAD = r"(?!(?:is|are|was|were|does|did|do|has|have|had|will|can)\b)"
+_QUESTION_TYPES = (
+    (DATE, re.compile(r"^\s*(?:when\b|(?:in |by )?what (?:date|year|month)\b|which year\b)", re.I)),
+    (
+        NUMBER,
+        re.compile(
+            r"^\s*(?:how (?:many|much|often|long|far)\b|what (?:share|percentage|proportion|"
+            r"number|total|value|amount|rate)\b)",
+            re.I,
+        ),
+    ),
+    (POST, re.compile(r"^\s*(?:what|which) (?:post|rank|role|position|office)s?\b", re.I)),
+    (
+        PERSON,
+        re.compile(
+            r"^\s*(?:who(?:m|se)?\b|which (?:\w+ )?(?:officer|person|member|individual|expert|"
+            r"inspector|superintendent|constable|director|manager|lead|chair)s?\b)",
+            re.I,
+        ),
+    ),
+    (
+        BODY,
+        re.compile(
+            rf"^\s*(?:which|what) (?:{_NOT_HEAD}[\w'’-]+ ){{0,2}}(?:{_BODY_WORDS})s?\b", re.I
+        ),
+    ),
+)
+# A phrase that sets the scene before the question proper: "In April 2014, which team ...".
+_SETTING = re.compile(
+    r"^\s*(?:in|by|during|since|as of|at|for|after|before|on)\b[^,?]{1,40},\s*"
+    r"(?=(?:who|whom|whose|what|which|when|how)\b)",
+    re.I,
+)
+# A body named by its kind: capitalised words, then the kind ("the Business Transformation
+# team", "the Force Contact Hub").
+_NAMED_BODY = re.compile(
+    r"\b(?:[A-Z][\w&'’-]*\s){1,4}(?i:team|unit|department|board|group|committee|forum|panel|"
+    r"hub|programme|project|partnership|service|directorate|command|agency|trust|council)\b"
+)
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+_DATE = re.compile(
+    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTHS})\.? \d{{4}}|(?:{_MONTHS})\.? \d{{1,2}},? \d{{4}}"
+    rf"|(?:(?:early|mid|late|spring|summer|autumn|winter) )*(?:{_MONTHS})\.? \d{{4}}"
+    rf"|(?:early |mid |late )?(?:spring|summer|autumn|winter) \d{{4}}"
+    r"|\d{1,2}/\d{1,2}/\d{2,4}|(?:19|20)\d\d/\d\d|(?:in|since|by|from|until) (?:19|20)\d\d)\b"
+)
+_NUMBER = re.compile(
+    r"(?:£|\$|€)?\b\d[\d,]*(?:\.\d+)?(?:\s?(?:%|per ?cent|percent|million|m|bn|billion|k)\b|%)?"
+    r"(?:\s(?:square miles|miles|km|officers|staff|people|members|hours|days|weeks|months|"
+    r"years|calls|cases|incidents|crimes|offences|arrests|OCUs|units|areas|forces)\b)?"
+)
+_NAME_WORD = r"[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)*"
+
+
+@dataclass(frozen=True)
+class Span:
+    """A typed span of a sentence."""
+
+    text: str
+    start: int
+    end: int
+
+
+def question_types(question: str) -> tuple[str, ...]:
+    """The types of span `question` asks for, the likeliest first: a person, else a post, for
+    "who"; a post for "what post"; none when its wording sets none."""
+    question = _SETTING.sub("", question)
+    for kind, pattern in _QUESTION_TYPES:
+        if pattern.search(question):
+            return (PERSON, POST) if kind == PERSON else (kind,)
+    return ()
+
+
+class SpanFinder:
+    """Finds typed spans in sentences, from the vocabulary's ranks and names and the graph."""
+
+    def __init__(self, vocabulary: Vocabulary, graph: GraphIndex | None = None) -> None:
+        forms = sorted((f for r in vocabulary.ranks.ranks for f in r.forms), key=len, reverse=True)
+        ranks = "|".join(re.escape(f) for f in forms)
+        given = "|".join(sorted((re.escape(g) for g in vocabulary.given_names), key=len))
+        people = _names(graph, ("Person",)) if graph else []
+        bodies = _names(graph, ("Unit", "Organisation", "Initiative")) if graph else []
+        # A post of one word ("Crime" of "ACC Crime") is too loose to find in text.
+        posts = [p for p in _names(graph, ("Post",)) if " " in p] if graph else []
+        person = [rf"\b(?:{ranks})\.? (?:{_NAME_WORD} ){{0,2}}{_NAME_WORD}\b"]
+        if given:
+            person.append(rf"\b(?:{given}) (?:[A-Z]\. )?{_NAME_WORD}\b")
+        person += [rf"\b{p}\b" for p in _alternation(people)]
+        self._person = re.compile("|".join(person))
+        # A post rank with its portfolio ("the ACC (operations)", "ACC Crime"); alone only for
+        # an office a force has one of ("the DCC"), not one it has several of (an ACC).
+        offices = [r for r in vocabulary.ranks.ranks if r.post]
+        with_portfolio = "|".join(re.escape(f) for r in offices for f in r.forms)
+        alone = "|".join(re.escape(f) for r in offices if not r.post_prefix for f in r.forms)
+        portfolio = rf"(?: \([A-Za-z][A-Za-z &-]+\)| {_NAME_WORD})"
+        post = [rf"\b(?:{with_portfolio}){portfolio}(?![\w-])"] if with_portfolio else []
+        post += [rf"\b(?:{alone})(?![\w-])"] if alone else []
+        post += [rf"\b{p}\b" for p in _alternation(posts)]
+        self._post = re.compile("|".join(post) or r"(?!)")
+        self._acronyms = vocabulary.acronyms
+        self._body = re.compile("|".join(rf"\b{b}\b" for b in _alternation(bodies)) or r"(?!)")
+
+    def find(self, kind: str, sentence: str, asked: Iterable[str] = ()) -> list[Span]:
+        """The spans of `kind` in `sentence`, less any that only repeat the question's words
+        (`asked`, normalised): "the MAPPA co-ordinator" does not answer "who is the MAPPA
+        co-ordinator"."""
+        patterns = {
+            PERSON: (self._person,),
+            POST: (self._post,),
+            DATE: (_DATE,),
+            NUMBER: (_NUMBER,),
+            BODY: (self._body, _NAMED_BODY),
+        }[kind]
+        said = set(asked)
+        spans: list[Span] = []
+        for pattern in patterns:
+            for m in pattern.finditer(sentence):
+                # "PCC" only repeats a question about the Police and Crime Commissioner.
+                long_form = self._acronyms.get(m.group().strip(), m.group())
+                words = set(norm(long_form).split())
+                if not words or words <= said or any(_overlaps(m, s) for s in spans):
+                    continue
+                if kind == NUMBER and not _a_figure(m.group()):
+                    continue
+                spans.append(Span(m.group().strip(), m.start(), m.end()))
+        return spans
+
+
+def _a_figure(text: str) -> bool:
+    """A number that is an answer, not a list marker or a lone year."""
+    digits = re.sub(r"\D", "", text)
+    bare = text.strip().isdigit()
+    return bool(digits) and not (bare and (len(digits) == 4 or int(digits) < 2))
+
+
+def _overlaps(m: re.Match[str], span: Span) -> bool:
+    return m.start() < span.end and span.start < m.end()
+
+
+def _names(graph: GraphIndex, types: tuple[str, ...]) -> list[str]:
+    names = []
+    for entity in graph.of_type(types):
+        for name in (entity.name, *entity.aliases):
+            if len(name) >= 4 and any(c.isupper() for c in name):
+                names.append(name)
+    return names
+
+
+def _alternation(names: list[str], size: int = 400) -> list[str]:
+    """Regex alternations of `names`, longest first, in groups of `size` (Python's re
+    handles very long alternations poorly)."""
+    escaped = sorted({re.escape(n) for n in names}, key=len, reverse=True)
+    return ["(?:" + "|".join(escaped[i : i + size]) + ")" for i in range(0, len(escaped), size)]
