@@ -136,6 +136,19 @@ def test_the_question_page_shows_the_answer_card_history_passages_and_markings(
     )
 
 
+def test_the_question_page_says_when_the_documents_do_not_say_and_shows_confidence(
+    client: TestClient, web_settings: Settings
+) -> None:
+    sign_in(client, key_of(web_settings, "analyst", "SECRET"))
+    page = client.get("/", params={"q": QUESTION}).text
+    assert 'data-testid="confidence">Confidence 0.' in page or 'Confidence 1.00' in page
+    unanswered = client.get("/", params={"q": "What is the recipe for banana bread?"}).text
+    assert 'data-testid="answer-card"' not in unanswered
+    notice = unanswered.split('data-testid="no-answer">', 1)[1].split("</p>", 1)[0]
+    assert notice.startswith("The indexed documents do not answer this.")
+    assert "Nearest evidence, not an answer:" in unanswered
+
+
 def quote_html(text: str) -> str:
     return (
         text.replace("&", "&amp;")
