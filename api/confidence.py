@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -77,28 +78,68 @@ class Calibration:
         p = 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
         return round(p * support.scale(), 4)
 
-    def to_yaml(self, comment: str) -> str:
-        """The calibration as api/data/confidence.yaml holds it, under a comment."""
-        body = yaml.safe_dump(
-            {
-                "threshold": round(self.threshold, 4),
-                "intercepts": {k: round(v, 4) for k, v in self.intercepts.items()},
-                "weights": {k: round(v, 4) for k, v in self.weights.items()},
-            },
-            sort_keys=False,
-        )
+    def to_yaml(self, comment: str, relevance: Relevance | None = None) -> str:
+        """The calibration (and the relevance model) as api/data/confidence.yaml holds
+        them, under a comment."""
+        data: dict[str, object] = {
+            "threshold": round(self.threshold, 4),
+            "intercepts": {k: round(v, 4) for k, v in self.intercepts.items()},
+            "weights": {k: round(v, 4) for k, v in self.weights.items()},
+        }
+        if relevance is not None:
+            data["relevance"] = {k: round(v, 4) for k, v in vars(relevance).items()}
+        body = yaml.safe_dump(data, sort_keys=False)
         lines = "".join(f"# {line}\n" if line else "#\n" for line in comment.splitlines())
         return lines + body
 
 
-def load_calibration(path: Path | None = None) -> Calibration:
-    """The calibration in `path` (the packaged one by default), validated."""
+@dataclass(frozen=True)
+class Relevance:
+    """The probability that a search result is relevant to its query, from the cosine of the
+    query to the passage and the share of the query's words the passage holds: one scale
+    for every query, unlike the fused score (min-max normalised within each query)."""
+
+    intercept: float
+    dense: float
+    coverage: float
+
+    def of(self, dense: float, coverage: float) -> float:
+        """The probability for a passage with these figures."""
+        z = self.intercept + self.dense * dense + self.coverage * coverage
+        return round(1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0))), 4)
+
+
+def load_relevance(path: Path | None = None) -> Relevance:
+    """The relevance model in `path` (the packaged api/data/confidence.yaml by default)."""
+    data, where = _read(path)
+    try:
+        spec = data["relevance"]
+        return Relevance(float(spec["intercept"]), float(spec["dense"]), float(spec["coverage"]))
+    except (KeyError, TypeError, ValueError) as e:
+        raise KgError(f"{where}: relevance needs intercept, dense and coverage: {e}") from e
+
+
+@lru_cache(maxsize=1)
+def default_relevance() -> Relevance:
+    """The packaged relevance model, loaded once."""
+    return load_relevance()
+
+
+def _read(path: Path | None) -> tuple[dict[str, Any], str]:
     if path is None:
         raw = resources.files("api").joinpath("data/confidence.yaml").read_text("utf-8")
         where = "api/data/confidence.yaml"
     else:
         raw, where = path.read_text("utf-8"), str(path)
     data = yaml.safe_load(raw) or {}
+    if not isinstance(data, dict):
+        raise KgError(f"{where}: expected a mapping")
+    return data, where
+
+
+def load_calibration(path: Path | None = None) -> Calibration:
+    """The calibration in `path` (the packaged one by default), validated."""
+    data, where = _read(path)
     try:
         intercepts = {r: float(data["intercepts"][r]) for r in ROUTES}
         weights = {f: float(data["weights"][f]) for f in FEATURES}

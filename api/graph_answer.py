@@ -165,18 +165,25 @@ class GraphAnswerer:
         similarity = float(self._passage_similarity([fact], asked.question)[0])
         return Support(route, score, similarity, self._coverage(fact, asked))
 
-    def _coverage(self, fact: GraphFact, asked: _Asked, end: str = "target") -> float:
+    def _coverage(
+        self,
+        fact: GraphFact,
+        asked: _Asked,
+        end: str = "target",
+        wanted: list[set[str]] | None = None,
+    ) -> float:
         """The share of the question's target words in the fact's named end and evidence; the
         best of the target as asked and with an acronym in it spelt out ("CSE")."""
-        target = asked.intent.target or asked.question
         named = self.graph.entities[fact.target if end == "target" else fact.source]
         held = set(terms(f"{named.name} {fact.evidence.quote}"))
-        forms = self.search.index.glossary.forms
-        best = 0.0
-        for text in (target, *_spelt_out(target, forms)):
-            words = set(terms(text))
-            best = max(best, len(words & held) / (len(words) or 1))
-        return best
+        forms = wanted if wanted is not None else self._target_words(asked)
+        return max(len(words & held) / (len(words) or 1) for words in forms)
+
+    def _target_words(self, asked: _Asked) -> list[set[str]]:
+        """The words of the question's target, as asked and with each acronym spelt out."""
+        target = asked.intent.target or asked.question
+        spelt = _spelt_out(target, self.search.index.glossary.forms)
+        return [set(terms(text)) for text in (target, *spelt)]
 
     def _of_force(self, facts: list[GraphFact], force: str | None) -> list[GraphFact]:
         """The facts read in papers of `force` (all of them when no force is named)."""
@@ -333,6 +340,7 @@ class GraphAnswerer:
         question, target = asked.question, asked.intent.target
         resolved = {c.entity.id: c.score for c in candidates}
         semantic = self._passage_similarity(facts, question)
+        wanted_words = self._target_words(asked)
         wanted = periods(question)
         expected = self._expected_types(target)
         said = terms(question, keep_stop_words=True)
@@ -341,7 +349,7 @@ class GraphAnswerer:
         for fact, sim in zip(facts, semantic, strict=True):
             named = fact.target if end == "target" else fact.source
             target_entity = self.graph.entities[named]
-            coverage = self._coverage(fact, asked, end)
+            coverage = self._coverage(fact, asked, end, wanted_words)
             score = resolved.get(named, 0.0) + _SEMANTIC_WEIGHT * sim + _WORD_WEIGHT * coverage
             score += _passage_bonus(fact, asked.passages)
             if target_entity.type in expected:

@@ -58,7 +58,15 @@ class SearchResult(BaseModel):
     text: str = Field(description="The passage, cleaned of conversion boilerplate.")
     start: int = Field(description="Start offset of the passage in the document text.")
     end: int = Field(description="End offset (exclusive) in the document text.")
-    score: float = Field(description="Fused score (higher is better).")
+    score: float = Field(
+        description="Fused score (higher is better): the rank order within this query only, "
+        "min-max normalised, so the top hit scores near 1 for any query."
+    )
+    relevance: float | None = Field(
+        description="The calibrated probability that the passage is relevant to the query, from "
+        "its cosine to the query and the share of the query's words it holds: one scale for "
+        "every query, to threshold on (null in keyword mode, which reads no vectors)."
+    )
     title: str
     date: date | None
     section: str | None
@@ -79,6 +87,7 @@ class SearchResult(BaseModel):
             start=c.start,
             end=c.end,
             score=hit.score,
+            relevance=hit.relevance,
             title=d.title,
             date=d.date,
             section=c.section,

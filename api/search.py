@@ -11,6 +11,7 @@ from typing import Literal
 
 import numpy as np
 
+from api.confidence import Relevance, default_relevance
 from api.query import Forces, Glossary, Period, default_acronyms, periods
 from api.request import Filters, check_request  # noqa: F401 (re-exported)
 from api.snippets import snippet
@@ -45,6 +46,8 @@ class Hit:
     dense: float
     keyword: float
     snippet: str
+    # The calibrated probability that it is relevant to the query (None in keyword mode).
+    relevance: float | None = None
 
 
 @dataclass(frozen=True)
@@ -139,10 +142,17 @@ def _ordinal(day: date | None) -> int:
 class SearchService:
     """Search over one index generation (a new generation gets a new service)."""
 
-    def __init__(self, settings: Settings, encoder: Encoder, index: LoadedIndex | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        encoder: Encoder,
+        index: LoadedIndex | None = None,
+        relevance: Relevance | None = None,
+    ):
         self.settings = settings
         self.encoder = encoder
         self.index = index if index is not None else LoadedIndex.open_current(settings)
+        self.relevance = relevance or default_relevance()
 
     def documents(self) -> list[Document]:
         """Every indexed document, by id."""
@@ -251,21 +261,44 @@ class SearchService:
         dense_of: dict[int, float],
         keyword_all: np.ndarray,
     ) -> list[Hit]:
-        highlight = set(analysed.keyword_terms) | set(terms(analysed.text))
+        typed = set(terms(analysed.text))
+        highlight = set(analysed.keyword_terms) | typed
         hits = []
         chunks = index.chunks(rows.tolist())
         for row, score, chunk in zip(rows.tolist(), scores.tolist(), chunks, strict=True):
+            dense = float(dense_of.get(row, 0.0))
+            # Keyword mode reads no vectors: no cosine, so no relevance.
+            relevance = (
+                self.relevance.of(dense, coverage(typed, analysed, chunk.text))
+                if dense_of
+                else None
+            )
             hits.append(
                 Hit(
                     chunk=chunk,
                     document=index.documents[chunk.doc_id],
                     score=round(float(score), 6),
-                    dense=round(float(dense_of.get(row, 0.0)), 6),
+                    dense=round(dense, 6),
                     keyword=round(float(keyword_all[row]), 6),
                     snippet=snippet(chunk.text, highlight, self.settings.search.snippet_chars),
+                    relevance=relevance,
                 )
             )
         return hits
+
+
+def coverage(typed: set[str], analysed: AnalysedQuery, text: str) -> float:
+    """The share of the query's own words that `text` holds; an acronym counts when its long
+    form is there instead ("CSE" in a passage on child sexual exploitation)."""
+    if not typed:
+        return 0.0
+    held = set(terms(text))
+    found = typed & held
+    for acronym, form in analysed.expansions:
+        for word in set(terms(acronym)) & typed:
+            if set(terms(form)) <= held:
+                found.add(word)
+    return len(found) / len(typed)
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:

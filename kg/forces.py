@@ -84,9 +84,14 @@ def find_force(text: str, forces: list[Force] | None = None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _default_tuple() -> tuple[Force, ...]:
+    return tuple(default_forces())
+
+
 def find_forces(text: str, forces: list[Force] | None = None) -> list[str]:
     """Every force `text` names ("Kent" alone counts: "Kent's DCC"), in order, once each."""
-    pattern, names = _pattern(tuple(forces or default_forces()), areas=True)
+    pattern, names = _pattern(tuple(forces) if forces else _default_tuple(), areas=True)
     found: list[str] = []
     for m in pattern.finditer(text):
         force = names[m.group("a") or m.group("n").lower()]

@@ -8,9 +8,10 @@ import pytest
 
 from api.deps import Services
 from api.query import periods
-from api.search import Filters
+from api.search import Filters, coverage
 from indexer.glossary import find_definitions, infer_definitions, schwartz_hearst
 from kg.errors import InvalidRequest
+from kg.text import terms
 
 
 def test_inline_definition_expands_the_acronym_both_ways(services: Services) -> None:
@@ -96,3 +97,21 @@ def test_snippet_marks_query_words_and_escapes_html(services: Services) -> None:
     hit = services.search.search("custody suite", k=1)[0]
     assert "<mark>custody</mark>" in hit.snippet.lower()
     assert "<b>" not in hit.snippet
+
+
+def test_relevance_is_one_scale_across_queries(services: Services) -> None:
+    # The fused score of each query's top hit is near 1 whatever the query; relevance is not.
+    on_topic = services.search.search("speed enforcement collisions", k=3)[0]
+    off_topic = services.search.search("banana bread recipe", k=3)[0]
+    assert on_topic.relevance is not None and off_topic.relevance is not None
+    assert 0.0 <= off_topic.relevance < on_topic.relevance <= 1.0
+    assert all(h.relevance is None for h in services.search.search("cadets", 3, mode="keyword"))
+
+
+def test_an_acronym_counts_as_its_long_form_in_the_query_words_a_passage_holds(
+    services: Services,
+) -> None:
+    analysed = services.search.analyse("VCS recruits")
+    text = "The volunteer cadet scheme recruits forty young people."
+    assert coverage(set(terms("VCS recruits")), analysed, text) == 1.0
+    assert coverage(set(terms("VCS recruits")), analysed, "Forty young people joined.") == 0.0

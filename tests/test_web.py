@@ -141,7 +141,7 @@ def test_the_question_page_says_when_the_documents_do_not_say_and_shows_confiden
 ) -> None:
     sign_in(client, key_of(web_settings, "analyst", "SECRET"))
     page = client.get("/", params={"q": QUESTION}).text
-    assert 'data-testid="confidence">Confidence 0.' in page or 'Confidence 1.00' in page
+    assert 'data-testid="confidence">Confidence 0.' in page or "Confidence 1.00" in page
     unanswered = client.get("/", params={"q": "What is the recipe for banana bread?"}).text
     assert 'data-testid="answer-card"' not in unanswered
     notice = unanswered.split('data-testid="no-answer">', 1)[1].split("</p>", 1)[0]

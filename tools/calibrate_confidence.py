@@ -9,6 +9,12 @@ unanswerable questions. A logistic model with one intercept per route is fitted 
 labels by L2-regularised maximum likelihood (Newton's method). The threshold is the one that
 maximises answerable accuracy plus the abstention rate, both counted on the answer /ask would
 choose; a 5-fold split by question reports how that holds on questions the fit did not see.
+
+It fits the relevance model of /search too: each top-10 result of those questions is
+labelled relevant when it holds 60% of an evidence quote (the eval rule; none is for the
+unanswerable), and a logistic model reads its cosine to the query and the share of the
+query's words it holds. Relevant passages the evidence does not list count as irrelevant,
+so the model leans low.
 """
 
 from __future__ import annotations
@@ -22,13 +28,16 @@ from pathlib import Path
 
 import numpy as np
 
-from api.confidence import FEATURES, ROUTES, Calibration
+from api.confidence import FEATURES, ROUTES, Calibration, Relevance
 from api.deps import Services
-from kg.evaluation import answer_claim, answer_is_correct, load_questions
+from api.search import coverage
+from kg.evaluation import Evidence, answer_claim, answer_is_correct, is_relevant, load_questions
 from kg.settings import Settings
+from kg.text import terms
 
 _ROOT = Path(__file__).resolve().parents[1]
 _L2 = 1.0
+_RESULTS = 10
 _THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.01), 2)
 
 
@@ -55,14 +64,14 @@ def _collect(services: Services, questions: list[tuple[str, list[str] | None]]) 
     return rows
 
 
-def _fit(rows: list[_Row]) -> np.ndarray:
+def _fit(rows: list[_Row], intercepts: int = len(ROUTES)) -> np.ndarray:
     # Candidates scaled to nothing (a "who" answer naming nobody) never answer: not fitted.
     rows = [r for r in rows if r.scale > 0]
     x = np.asarray([r.features for r in rows], dtype=np.float64)
     y = np.asarray([r.right for r in rows], dtype=np.float64)
     w = np.zeros(x.shape[1])
     penalty = np.full(x.shape[1], _L2)
-    penalty[: len(ROUTES)] = _L2 / 10  # intercepts: barely held back
+    penalty[:intercepts] = _L2 / 10  # intercepts: barely held back
     for _ in range(50):
         p = 1.0 / (1.0 + np.exp(-(x @ w)))
         gradient = x.T @ (p - y) + penalty * w
@@ -102,6 +111,28 @@ def _best_threshold(rows: list[_Row], w: np.ndarray) -> float:
     return float(max(_THRESHOLDS, key=lambda t: sum(_outcomes(rows, w, float(t)))))
 
 
+def _relevance_rows(
+    services: Services, questions: list[tuple[str, tuple[Evidence, ...] | None]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(dense, coverage) of each top-10 hybrid result, and whether it is relevant: it shares
+    60% of an evidence quote (the eval rule); no result of an unanswerable question is."""
+    x, y = [], []
+    for question, evidence in questions:
+        analysed = services.search.analyse(question)
+        typed = set(terms(question))
+        for hit in services.search.search(question, _RESULTS):
+            x.append([hit.dense, coverage(typed, analysed, hit.chunk.text)])
+            chunk = hit.chunk
+            y.append(evidence is not None and is_relevant(chunk.doc_id, chunk.text, evidence))
+    return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+
+
+def _fit_relevance(x: np.ndarray, y: np.ndarray) -> Relevance:
+    rows = [_Row(0, True, [1.0, *f], 1.0, bool(label)) for f, label in zip(x, y, strict=True)]
+    w = _fit(rows, intercepts=1)
+    return Relevance(float(w[0]), float(w[1]), float(w[2]))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--qa", type=Path, default=_ROOT.parent / "shared/eval/dev_qa.json")
@@ -109,11 +140,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="write api/data/confidence.yaml")
     args = parser.parse_args(argv)
 
-    dev = [(q.question, list(q.answers)) for q in load_questions(args.qa)]
-    never = [(q, None) for _, q in runpy.run_path(str(args.unanswerable))["UNANSWERABLE"]]
+    loaded = load_questions(args.qa)
+    dev: list[tuple[str, list[str] | None]] = [(q.question, list(q.answers)) for q in loaded]
+    never: list[tuple[str, list[str] | None]] = [
+        (q, None) for _, q in runpy.run_path(str(args.unanswerable))["UNANSWERABLE"]
+    ]
     services = Services(Settings())
     rows = _collect(services, dev + never)
+    evidence: list[tuple[str, tuple[Evidence, ...] | None]] = [
+        (q.question, q.evidence) for q in loaded
+    ]
+    rx, ry = _relevance_rows(services, evidence + [(q, None) for q, _ in never])
     services.close()
+    relevance = _fit_relevance(rx, ry)
+    p = np.asarray([relevance.of(float(d), float(c)) for d, c in rx])
+    # How well the top result's relevance tells the questions the corpus answers from those
+    # it cannot, across queries (what a client thresholding it relies on): ROC AUC.
+    top = [float(p[i]) for i in range(0, len(p), _RESULTS)]
+    answerable, unanswerable = top[: len(loaded)], top[len(loaded) :]
+    auc = float(np.mean([a > b for a in answerable for b in unanswerable]))
 
     w = _fit(rows)
     threshold = _best_threshold(rows, w)
@@ -134,10 +179,14 @@ def main(argv: list[str] | None = None) -> int:
         f"Threshold {threshold:.2f}: answerable accuracy {accuracy:.3f}, abstention "
         f"{abstained:.3f};\n"
         f"5-fold by question (fit and threshold on 4/5, measured on the rest): accuracy "
-        f"{cv_accuracy:.3f}, abstention {cv_abstained:.3f}."
+        f"{cv_accuracy:.3f}, abstention {cv_abstained:.3f}.\n"
+        f"Search relevance on the top {_RESULTS} results of every question ({len(ry)} results, "
+        f"{int(ry.sum())} relevant): the top result's relevance tells answerable\n"
+        f"questions from unanswerable ones with ROC AUC {auc:.3f} (medians "
+        f"{np.median(answerable):.3f} and {np.median(unanswerable):.3f})."
     )
     print(summary)
-    print(calibration.to_yaml(""))
+    print(calibration.to_yaml("", relevance))
     if args.write:
         out = _ROOT / "api/data/confidence.yaml"
         comment = (
@@ -145,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             "Refit with: KG_DATA_DIR=<index of corpus/> python tools/calibrate_confidence.py "
             "--write"
         )
-        out.write_text(calibration.to_yaml(comment), encoding="utf-8")
+        out.write_text(calibration.to_yaml(comment, relevance), encoding="utf-8")
         print(f"wrote {out}")
     return 0
 
