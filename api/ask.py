@@ -20,7 +20,7 @@ from api.intents import Intent, IntentRecogniser
 from api.query import Period, periods
 from api.request import Filters
 from api.search import Hit, SearchService
-from api.spans import POST, Span, SpanFinder, question_types
+from api.spans import BODY, POST, Span, SpanFinder, asks_for_many, question_types
 from kg.vocab import default_vocabulary
 from vectors.encoder import Encoder
 
@@ -176,8 +176,14 @@ class AskService:
             for sentence in sentences:
                 spans = self.spans.find(kind, sentence.text, asked)
                 if spans:
-                    span = _nearest(spans, sentence.text, asked)
-                    text = f"{self._holding(span, kind, sentence.hit)} ({cite(sentence.hit)})."
+                    if kind == BODY and asks_for_many(question) and len(spans) > 1:
+                        ordered = sorted(spans, key=lambda s: s.start)
+                        named = ", ".join(s.text for s in ordered[:-1]) + " and " + ordered[-1].text
+                    else:
+                        named = self._holding(
+                            _nearest(spans, sentence.text, asked), kind, sentence.hit
+                        )
+                    text = f"{named} ({cite(sentence.hit)})."
                     text += f" Source: “{sentence.text}”"
                     return self._passage_answer(text, intent, sentence, typed=1.0)
         text = " ".join(f"{s.text} ({cite(s.hit)})" for s in sentences[:2])

@@ -72,6 +72,9 @@ _TYPE_BONUS = 0.3
 _QUOTE_CHARS = 300
 _HOLDER_DAYS = 366
 _MAX_HISTORY = 4
+# Intents whose answer is every matching fact, and the most a list answer gives.
+_LIST_INTENTS = frozenset({"depends_on", "dependents", "partners", "addresses", "risks"})
+_MAX_LIST = 10
 
 
 @dataclass(frozen=True)
@@ -403,7 +406,9 @@ class GraphAnswerer:
     ) -> Answer | None:
         if not facts:
             return None
-        facts = facts[:_MAX_HISTORY]
+        listing = intent.name in _LIST_INTENTS
+        # A list: every matching fact once, whichever documents repeat it, newest first.
+        facts = _distinct(facts)[:_MAX_LIST] if listing else facts[:_MAX_HISTORY]
         answers = [self._fact_answer(f) for f in facts]
         lines = []
         for fact, out in zip(facts, answers, strict=True):
@@ -413,7 +418,9 @@ class GraphAnswerer:
             holder = self._holder_note(subject, fact)
             lines.append(f"{subject.display}{holder} {verb} {target.display} ({_cite(out)})")
         text = f"{lines[0]}. Source: “{_short(facts[0].evidence.quote)}”"
-        if len(lines) > 1:
+        if listing and len(lines) > 1:
+            text = self._listed(about, facts, answers)
+        elif len(lines) > 1:
             # The rest in date order, so a change between documents reads as history.
             rest = sorted(
                 zip(facts[1:], lines[1:], strict=True), key=lambda p: _days(p[0].evidence.as_of)
@@ -444,6 +451,24 @@ class GraphAnswerer:
             if len(ambiguous) > 1
             else [],
         )
+
+    def _listed(self, about: GraphEntity, facts: list[GraphFact], answers: list[FactAnswer]) -> str:
+        """A list answer with every item in its claim: "Project Lantern (as of …) and Harbour
+        Watch (as of …) depend on X." Then the first item's source."""
+        items, verbs = [], []
+        for fact, out in zip(facts, answers, strict=True):
+            other = fact.target if fact.source == about.id else fact.source
+            items.append(f"{self.graph.entities[other].display} ({_cite(out)})")
+            verbs.append(_VERBS.get(fact.relation, fact.relation.lower().replace("_", " ")))
+        verb = verbs[0]
+        joined = ", ".join(items[:-1]) + " and " + items[-1]
+        if all(f.source == about.id for f in facts):
+            claim = f"{about.display} {verb} {joined}"  # X depends on A and B
+        elif all(f.target == about.id for f in facts):
+            claim = f"{joined} {_plural(verb)} {about.display}"  # A and B address X
+        else:
+            claim = f"{about.display} and {joined}: {verb}"
+        return f"{claim}. Source: “{_short(facts[0].evidence.quote)}”"
 
     def _holder_note(self, subject: GraphEntity, fact: GraphFact) -> str:
         """For a post, who held it when the fact was true: " (held by X)"."""
@@ -515,6 +540,29 @@ def _spelt_out(text: str, forms: dict[str, list[str]]) -> list[str]:
         if word.isupper() and forms.get(word):
             out.append(re.sub(rf"\b{re.escape(word)}\b", forms[word][0], text))
     return out
+
+
+def _distinct(facts: list[GraphFact]) -> list[GraphFact]:
+    """One fact per pair of ends, the newest of those the documents give, newest first."""
+    newest: dict[tuple[str, str, str], GraphFact] = {}
+    for fact in facts:
+        key = (fact.source, fact.relation, fact.target)
+        if key not in newest or _days(fact.evidence.as_of) > _days(newest[key].evidence.as_of):
+            newest[key] = fact
+    return sorted(newest.values(), key=lambda f: -_days(f.evidence.as_of))
+
+
+def _plural(verb: str) -> str:
+    """The verb for several subjects: "addresses" -> "address", "works with" -> "work
+    with", "has the risk" -> "have the risk"."""
+    first, _, rest = verb.partition(" ")
+    if first == "has":
+        first = "have"
+    elif first.endswith(("sses", "shes", "ches", "xes")):
+        first = first[:-2]
+    elif first.endswith("s") and not first.endswith("ss"):
+        first = first[:-1]
+    return f"{first} {rest}".strip()
 
 
 def _short(quote: str) -> str:

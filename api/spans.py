@@ -50,7 +50,8 @@ _QUESTION_TYPES = (
     (
         BODY,
         re.compile(
-            rf"^\s*(?:which|what) (?:{_NOT_HEAD}[\w'’-]+ ){{0,2}}(?:{_BODY_WORDS})s?\b", re.I
+            rf"^\s*(?:which|what) (?:{_NOT_HEAD}[\w'’-]+ ){{0,2}}(?:{_BODY_WORDS})(?P<many>s)?\b",
+            re.I,
         ),
     ),
 )
@@ -91,6 +92,13 @@ class Span:
     text: str
     start: int
     end: int
+
+
+def asks_for_many(question: str) -> bool:
+    """Whether the question asks for a kind of body in the plural ("which projects"): its
+    answer is every such span of the sentence."""
+    m = _QUESTION_TYPES[-1][1].search(_SETTING.sub("", question))
+    return bool(m and m.group("many"))
 
 
 def question_types(question: str) -> tuple[str, ...]:

@@ -209,3 +209,48 @@ def test_a_question_about_a_year_long_before_the_papers_is_not_answered(
     assert not answer.answered
     now = ask(ask_services, "Who was the Head of Crime Support in 2015?")
     assert now.answered and "Helen Okafor" in now.answer
+
+
+LIST_2019 = """COMMUNITY SAFETY BOARD
+2nd April 2019
+
+Programme Update
+
+1. Project Lantern is a dependency for the Harbour Watch programme.
+
+2. Operation Kestrel is a dependency for the Harbour Watch programme.
+
+3. The Harbour Watch programme depends on the Coastal Data Hub.
+
+4. A key risk to the Harbour Watch programme is the loss of trained volunteers.
+"""
+
+
+@pytest.fixture(scope="module")
+def list_services(
+    tmp_path_factory: pytest.TempPathFactory, encoder: ModelEncoder
+) -> Iterator[Services]:
+    root = tmp_path_factory.mktemp("ask-lists")
+    papers = {"board-2015.txt": BOARD_2015, "board-2019.txt": LIST_2019}
+    services = Services(index_of(root, encoder, papers), encoder)
+    yield services
+    services.close()
+
+
+def test_a_list_gives_every_fact_once_newest_first_each_cited(list_services: Services) -> None:
+    answer = ask(list_services, "What does the Harbour Watch programme depend on?")
+    assert answer.intent == "depends_on" and answer.answered
+    claim = answer_claim(answer.answer)
+    for item in ("Project Lantern", "Kestrel", "Coastal Data Hub"):
+        assert item in claim, answer.answer  # every item is in the answer's own claim
+    objects = [f.object for f in answer.facts]
+    assert len(objects) == len(set(objects))  # Project Lantern, named by both papers, once
+    lantern = next(f for f in answer.facts if f.object == "Project Lantern")
+    assert lantern.evidence.as_of == "2019-04-02"  # the newest document's
+    assert claim.count("as of ") == len(answer.facts)  # each item cited
+
+
+def test_the_risks_to_an_initiative_are_listed_from_every_paper(list_services: Services) -> None:
+    answer = ask(list_services, "What are the risks to the Harbour Watch programme?")
+    claim = answer_claim(answer.answer)
+    assert "partner funding" in claim and "trained volunteers" in claim, answer.answer
