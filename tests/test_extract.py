@@ -9,9 +9,11 @@ import pytest
 
 from indexer.clean import clean
 from indexer.extract import Extraction, extract_document, load_vocabulary
+from indexer.extract.lexicon import Lexicon
 from indexer.segment import segment
 from kg.errors import DocumentError
 from kg.types import Chunk, Document
+from kg.vocab import default_vocabulary
 
 
 def make_item(doc_id: str, text: str, when: date | None = date(2021, 3, 4)):  # type: ignore[no-untyped-def]
@@ -226,3 +228,12 @@ def test_a_fragment_before_a_type_word_is_no_initiative(text: str, fragment: str
 def test_a_capitalised_name_before_a_type_word_is_still_an_initiative() -> None:
     ex = extract("The force launched the Safer Harbours plan in April.\n")
     assert "Safer Harbours" in {m.name for m in ex.mentions if m.type == "Initiative"}
+
+
+def test_a_count_or_a_possessive_is_not_a_named_body() -> None:
+    lexicon = Lexicon(default_vocabulary())
+    assert lexicon.classify("300 Black Minority Ethnic", fallback="Initiative") is None
+    assert lexicon.classify("Deputy Chief Constable's", fallback="Initiative") is None
+    assert lexicon.classify("Deputy Chief Constable", fallback="Initiative") is None
+    year_named = lexicon.classify("2020 Blueprint Programme")
+    assert year_named is not None and year_named.type == "Initiative"

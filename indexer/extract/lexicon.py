@@ -61,6 +61,9 @@ class Typed:
     confidence: float = 0.8
 
 
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
 def _alternation(words: list[str]) -> str:
     escaped = sorted({re.escape(w) for w in words}, key=len, reverse=True)
     return "|".join(escaped)
@@ -135,8 +138,12 @@ class Lexicon:
     def classify(self, name: str, *, fallback: str | None = None) -> Typed | None:
         """The type a capitalised name has by its words, or `fallback`, or None."""
         words = name.split()
-        if not words:
-            return None
+        if not words or (words[0][0].isdigit() and not _YEAR.fullmatch(words[0])):
+            return None  # "300 Black Minority Ethnic": a count (a year may name: "2020 Vision")
+        if words[-1].endswith(("'s", "’s")):
+            return None  # "the Deputy Chief Constable's": a possessive names its owner
+        if name in self.vocab.rank_by_form:
+            return None  # a rank or post alone is a post, not a named body
         low = name.lower()
         if low in self.theme_names:
             return Typed(THEME, self.theme_names[low])
