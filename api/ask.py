@@ -20,7 +20,16 @@ from api.intents import Intent, IntentRecogniser
 from api.query import Period, periods
 from api.request import Filters
 from api.search import Hit, SearchService
-from api.spans import BODY, POST, Span, SpanFinder, asks_for_many, question_types
+from api.spans import (
+    BODY,
+    PERSON,
+    POST,
+    RoleWords,
+    Span,
+    SpanFinder,
+    asks_for_many,
+    question_types,
+)
 from kg.vocab import default_vocabulary
 from vectors.encoder import Encoder
 
@@ -106,6 +115,7 @@ class AskService:
         self.graph = graph
         self.calibration = calibration or default_calibration()
         self.spans = spans or SpanFinder(default_vocabulary())
+        self.roles = RoleWords(default_vocabulary())
 
     def ask(self, question: str) -> Answer:
         """Answer `question` from the graph or the passages, whichever is surer; an answer
@@ -172,8 +182,13 @@ class AskService:
             return Answer("", intent.name, intent.target)
         kinds = question_types(question)
         asked = norm(question).split()
+        # "Who chairs X" is answered by a sentence that says who leads, chairs or heads,
+        # not by a name in a title line.
+        roled = PERSON in kinds and self.roles.in_text(question)
         for kind in kinds:
             for sentence in sentences:
+                if roled and not self.roles.in_text(sentence.text):
+                    continue
                 spans = self.spans.find(kind, sentence.text, asked)
                 if spans:
                     if kind == BODY and asks_for_many(question) and len(spans) > 1:

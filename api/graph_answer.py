@@ -153,7 +153,7 @@ class GraphAnswerer:
             asked.force,
         )
         best = self._best(facts, asked, candidates)
-        if best is None:
+        if best is None or self._repeats(best.fact, question):
             return None
         target = self.graph.entities[best.fact.target]
         history = self._of_force(
@@ -162,6 +162,15 @@ class GraphAnswerer:
         )
         ranked = _recent_first(history, wanted)
         return self._phrase(intent, candidates, target, ranked, best.support())
+
+    def _repeats(self, fact: GraphFact, question: str) -> bool:
+        """Whether the fact's holder is only the post the question names, with nobody known
+        to hold it: "the head of training leads learning" does not say who the head of
+        training is."""
+        holder = self.graph.entities[fact.source]
+        if holder.type != "Post" or self._holders(holder, []):
+            return False
+        return set(norm(holder.name).split()) <= set(norm(question).split())
 
     def _support(self, route: str, score: float, fact: GraphFact, asked: _Asked) -> Support:
         """The support of an answer that rests on `fact` with the route's own `score`."""

@@ -83,6 +83,9 @@ _NUMBER = re.compile(
     r"years|calls|cases|incidents|crimes|offences|arrests|OCUs|units|areas|forces)\b)?"
 )
 _NAME_WORD = r"[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)*"
+# Role words this sure of their relation (roles.yaml `confidence`) make a sentence a statement
+# of who leads, chairs or heads.
+_STRONG_ROLE = 0.8
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,34 @@ class SpanFinder:
                     continue
                 spans.append(Span(m.group().strip(), m.start(), m.end()))
         return spans
+
+
+class RoleWords:
+    """The role lexicon's words of leading, chairing and heading (kg/data/roles.yaml), found
+    in any inflection: "chaired", "leads", "led", "headed"."""
+
+    _ENDINGS = ("", "s", "es", "ed", "d", "ing", "er", "ers", "ship", "ships")
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        roles = vocabulary.roles
+        strong = [
+            w
+            for table in (roles.verbs, roles.nouns, roles.adjectives)
+            for w, entry in table.items()
+            if entry.confidence >= _STRONG_ROLE and not entry.needs
+        ]
+        self._lemmas = tuple(sorted(set(strong), key=len, reverse=True))
+        self._irregular = {k: v for k, v in roles.irregular.items() if v in strong}
+
+    def in_text(self, text: str) -> bool:
+        """Whether `text` holds a role word."""
+        for token in re.findall(r"[a-z][a-z-]*", text.lower()):
+            if token in self._irregular:
+                return True
+            for lemma in self._lemmas:
+                if token.startswith(lemma) and token[len(lemma) :] in self._ENDINGS:
+                    return True
+        return False
 
 
 def _a_figure(text: str) -> bool:

@@ -216,6 +216,8 @@ LIST_2019 = """COMMUNITY SAFETY BOARD
 
 Programme Update
 
+Harbour Watch Programme: report of Superintendent Ruth Ellery
+
 1. Project Lantern is a dependency for the Harbour Watch programme.
 
 2. Operation Kestrel is a dependency for the Harbour Watch programme.
@@ -223,6 +225,8 @@ Programme Update
 3. The Harbour Watch programme depends on the Coastal Data Hub.
 
 4. A key risk to the Harbour Watch programme is the loss of trained volunteers.
+
+5. The head of training leads the volunteer learning review.
 """
 
 
@@ -254,3 +258,19 @@ def test_the_risks_to_an_initiative_are_listed_from_every_paper(list_services: S
     answer = ask(list_services, "What are the risks to the Harbour Watch programme?")
     claim = answer_claim(answer.answer)
     assert "partner funding" in claim and "trained volunteers" in claim, answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # The paper's title names her, but no sentence says she chairs anything.
+        "Who chairs the Harbour Watch programme?",
+        # The papers name the post, never its holder: repeating the post is no answer.
+        "Who is the head of training?",
+    ],
+)
+def test_a_name_or_post_that_does_not_answer_the_role_asked_is_not_an_answer(
+    list_services: Services, question: str
+) -> None:
+    answer = ask(list_services, question)
+    assert not answer.answered, answer.answer
