@@ -425,7 +425,9 @@ class GraphAnswerer:
             target = self.graph.entities[fact.target]
             verb = _VERBS.get(fact.relation, fact.relation.lower().replace("_", " "))
             holder = self._holder_note(subject, fact)
-            lines.append(f"{subject.display}{holder} {verb} {target.display} ({_cite(out)})")
+            lines.append(
+                f"{self._shown(subject)}{holder} {verb} {self._shown(target)} ({_cite(out)})"
+            )
         text = f"{lines[0]}. Source: “{_short(facts[0].evidence.quote)}”"
         if listing and len(lines) > 1:
             text = self._listed(about, facts, answers)
@@ -467,24 +469,38 @@ class GraphAnswerer:
         items, verbs = [], []
         for fact, out in zip(facts, answers, strict=True):
             other = fact.target if fact.source == about.id else fact.source
-            items.append(f"{self.graph.entities[other].display} ({_cite(out)})")
+            items.append(f"{self._shown(self.graph.entities[other])} ({_cite(out)})")
             verbs.append(_VERBS.get(fact.relation, fact.relation.lower().replace("_", " ")))
         verb = verbs[0]
         joined = ", ".join(items[:-1]) + " and " + items[-1]
         if all(f.source == about.id for f in facts):
-            claim = f"{about.display} {verb} {joined}"  # X depends on A and B
+            claim = f"{self._shown(about)} {verb} {joined}"  # X depends on A and B
         elif all(f.target == about.id for f in facts):
-            claim = f"{joined} {_plural(verb)} {about.display}"  # A and B address X
+            claim = f"{joined} {_plural(verb)} {self._shown(about)}"  # A and B address X
         else:
-            claim = f"{about.display} and {joined}: {verb}"
+            claim = f"{self._shown(about)} and {joined}: {verb}"
         return f"{claim}. Source: “{_short(facts[0].evidence.quote)}”"
+
+    def _shown(self, entity: GraphEntity) -> str:
+        """The entity as a dated answer names it: a person who has held several ranks or
+        posts by name alone, since which one they held on the fact's date is not recorded
+        with it ("Chris Sims holds the post of Deputy Chief Constable (as of 2006)", not
+        "Chief Constable Chris Sims ...")."""
+        if entity.type != "Person":
+            return entity.display
+        posts = {
+            f.target for f in self.graph.by_source.get(entity.id, []) if f.relation == "HOLDS_POST"
+        }
+        if len(set(entity.ranks)) > 1 or len(posts) > 1:
+            return entity.name
+        return entity.display
 
     def _holder_note(self, subject: GraphEntity, fact: GraphFact) -> str:
         """For a post, who held it when the fact was true: " (held by X)"."""
         if subject.type != "Post":
             return ""
         person = self._holder(subject, fact.evidence.doc_id, fact.evidence.as_of)
-        return f" (held by {person.display})" if person else ""
+        return f" (held by {self._shown(person)})" if person else ""
 
     def holder_of(self, post: str, doc_id: str, as_of: str | None) -> GraphEntity | None:
         """The person who held the post named `post` ("ACC (Crime)") as document `doc_id`
@@ -516,9 +532,9 @@ class GraphAnswerer:
         documents = self.search.index.documents
         document = documents.get(fact.evidence.doc_id)
         return FactAnswer(
-            subject=self.graph.entities[fact.source].display,
+            subject=self._shown(self.graph.entities[fact.source]),
             relation=fact.relation,
-            object=self.graph.entities[fact.target].display,
+            object=self._shown(self.graph.entities[fact.target]),
             evidence=fact.evidence,
             title=document.title if document else None,
         )

@@ -10,6 +10,8 @@ from conftest import index_of
 
 from api.ask import Answer
 from api.deps import Services
+from api.graph_answer import GraphAnswerer
+from api.graph_index import Evidence, GraphEntity, GraphFact, GraphIndex
 from kg.evaluation import answer_claim
 from vectors.encoder import ModelEncoder
 
@@ -274,3 +276,16 @@ def test_a_name_or_post_that_does_not_answer_the_role_asked_is_not_an_answer(
 ) -> None:
     answer = ask(list_services, question)
     assert not answer.answered, answer.answer
+
+
+def test_a_person_who_held_several_posts_is_named_without_a_rank_in_a_dated_answer() -> None:
+    person = GraphEntity("p", "Person", "Ann Vale", ranks=("Chief Constable",))
+    dcc = GraphEntity("d", "Post", "Deputy Chief Constable")
+    chief = GraphEntity("c", "Post", "Chief Constable")
+    said = Evidence("a.txt", None, 0, 10, "quote", "2010-01-01")
+    holds = [GraphFact("p", "HOLDS_POST", "d", said), GraphFact("p", "HOLDS_POST", "c", said)]
+    index = GraphIndex({"p": person, "d": dcc, "c": chief}, holds)
+    answerer = GraphAnswerer(index, None, None)  # type: ignore[arg-type]
+    assert answerer._shown(person) == "Ann Vale"  # not "Chief Constable Ann Vale" for 2010
+    one_post = GraphIndex({"p": person, "d": dcc}, holds[:1])
+    assert GraphAnswerer(one_post, None, None)._shown(person) == "Chief Constable Ann Vale"  # type: ignore[arg-type]
