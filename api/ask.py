@@ -205,13 +205,13 @@ class AskService:
         return self._passage_answer(text, intent, sentences[0], 0.0 if kinds else 1.0)
 
     def _holding(self, span: Span, kind: str, hit: Hit) -> str:
-        """A post span with its holder as the papers record it: "ACC (Crime) (held by ACC
-        Stuart Hyde)"; any other span as it is."""
+        """A post span with its holder first, as the papers record it: "Stuart Hyde, ACC
+        (Crime)"; any other span as it is."""
         if kind != POST or self.graph is None:
             return span.text
         when = hit.document.date.isoformat() if hit.document.date else None
         person = self.graph.holder_of(span.text, hit.chunk.doc_id, when)
-        return f"{span.text} (held by {person.display})" if person is not None else span.text
+        return f"{person.display}, {span.text}" if person is not None else span.text
 
     @staticmethod
     def _passage_answer(text: str, intent: Intent, sentence: Sentence, typed: float) -> Answer:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 
@@ -105,7 +106,9 @@ class GraphAnswerer:
         self.graph = index
         self.search = search
         self.encoder = encoder
-        self._unit_words = {w.lower() for w in default_vocabulary().gazetteer.unit_keywords}
+        vocabulary = default_vocabulary()
+        self._unit_words = {w.lower() for w in vocabulary.gazetteer.unit_keywords}
+        self._ranks = vocabulary.rank_by_form
 
     def answer(self, intent: Intent, question: str, passages: Sequence[Hit] = ()) -> Answer | None:
         """A graph answer, or None when the graph has nothing for this question."""
@@ -424,10 +427,8 @@ class GraphAnswerer:
             subject = self.graph.entities[fact.source]
             target = self.graph.entities[fact.target]
             verb = _VERBS.get(fact.relation, fact.relation.lower().replace("_", " "))
-            holder = self._holder_note(subject, fact)
-            lines.append(
-                f"{self._shown(subject)}{holder} {verb} {self._shown(target)} ({_cite(out)})"
-            )
+            who = self._holder_first(subject, fact)
+            lines.append(f"{who} {verb} {self._shown(target)} ({_cite(out)})")
         text = f"{lines[0]}. Source: “{_short(facts[0].evidence.quote)}”"
         if listing and len(lines) > 1:
             text = self._listed(about, facts, answers)
@@ -495,24 +496,48 @@ class GraphAnswerer:
             return entity.name
         return entity.display
 
-    def _holder_note(self, subject: GraphEntity, fact: GraphFact) -> str:
-        """For a post, who held it when the fact was true: " (held by X)"."""
-        if subject.type != "Post":
-            return ""
-        person = self._holder(subject, fact.evidence.doc_id, fact.evidence.as_of)
-        return f" (held by {self._shown(person)})" if person else ""
+    def _holder_first(self, subject: GraphEntity, fact: GraphFact) -> str:
+        """The fact's holder as an answer leads with it: a post with the person who held it
+        when the fact was true first ("Ms Jane Crowther, Police and Crime Commissioner,"),
+        else the post or person alone."""
+        if subject.type != "Person":
+            person = self.holder_of(subject.name, fact.evidence.doc_id, fact.evidence.as_of)
+            if person is not None:
+                return f"{self._shown(person)}, {subject.display},"
+        return self._shown(subject)
 
     def holder_of(self, post: str, doc_id: str, as_of: str | None) -> GraphEntity | None:
         """The person who held the post named `post` ("ACC (Crime)") as document `doc_id`
         records it, else a document of its force within a year of `as_of`; None when the
-        papers do not say or no such post is known."""
-        key = norm(post)
-        posts = [e for e in self.graph.of_type(("Post",)) if norm(e.name) == key]
-        for entity in posts:
+        papers do not say or no such post is known. The post may be written as another
+        entity of the same name (an action table's "Head of Protective Services") or as the
+        same office named for its area ("Police and Crime Commissioner" for the "Police,
+        Fire and Crime Commissioner for Essex")."""
+        for entity in self._posts_named(post):
             person = self._holder(entity, doc_id, as_of)
             if person is not None:
                 return person
         return None
+
+    def _posts_named(self, name: str) -> list[GraphEntity]:
+        by_name, by_office = self._post_keys
+        same = by_name.get(norm(name), [])
+        rank = self._ranks.get(name.strip()) or self._ranks.get(name.strip().title())
+        if rank is None or not rank.post:
+            return same
+        office = [e for f in rank.forms for e in by_office.get(norm(f), []) if e not in same]
+        return same + office
+
+    @cached_property
+    def _post_keys(self) -> tuple[dict[str, list[GraphEntity]], dict[str, list[GraphEntity]]]:
+        """Posts by normalised name, and by the office a name "X for <area>" is of."""
+        by_name: dict[str, list[GraphEntity]] = {}
+        by_office: dict[str, list[GraphEntity]] = {}
+        for entity in self.graph.of_type(("Post",)):
+            key = norm(entity.name)
+            by_name.setdefault(key, []).append(entity)
+            by_office.setdefault(key.split(" for ", 1)[0], []).append(entity)
+        return by_name, by_office
 
     def _holder(self, post: GraphEntity, doc_id: str, as_of: str | None) -> GraphEntity | None:
         documents = self.search.index.documents

@@ -289,3 +289,40 @@ def test_a_person_who_held_several_posts_is_named_without_a_rank_in_a_dated_answ
     assert answerer._shown(person) == "Ann Vale"  # not "Chief Constable Ann Vale" for 2010
     one_post = GraphIndex({"p": person, "d": dcc}, holds[:1])
     assert GraphAnswerer(one_post, None, None)._shown(person) == "Chief Constable Ann Vale"  # type: ignore[arg-type]
+
+
+PANEL_2024 = """Essex Police, Fire and Crime Panel – Minutes
+21 March 2024
+
+Present:
+Ms Jane Doe, Police, Fire and Crime Commissioner for Essex
+Councillor Ian Pike, Chair of the Panel
+
+1. The Coastal Roads Partnership is chaired by the Police and Crime Commissioner.
+
+2. Action: Produce a costed option for the coastal patrol pilot.
+Owner: Head of Roads Policing
+
+3. Supt Omar Reid – Head of Roads Policing
+"""
+
+
+@pytest.fixture(scope="module")
+def panel_services(
+    tmp_path_factory: pytest.TempPathFactory, encoder: ModelEncoder
+) -> Iterator[Services]:
+    root = tmp_path_factory.mktemp("ask-panel")
+    services = Services(index_of(root, encoder, {"panel-2024.txt": PANEL_2024}), encoder)
+    yield services
+    services.close()
+
+
+def test_a_post_held_fact_leads_with_the_person_who_held_the_office(
+    panel_services: Services,
+) -> None:
+    # The office is named generically in the fact and for its area where its holder is named.
+    answer = ask(panel_services, "Who chairs the Coastal Roads Partnership?")
+    assert answer.answered, answer.answer
+    assert answer.answer.startswith("Ms Jane Doe")
+    # The fact left on the post names her too, first.
+    assert "Ms Jane Doe, Police and Crime Commissioner, chairs" in answer.answer
