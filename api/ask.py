@@ -177,11 +177,14 @@ class AskService:
         """The best sentences of the passages; for a question that asks for a type of span (a
         person, a date, a number, a body), the span of the best sentence that holds one, then
         that sentence, cited."""
-        sentences = best_sentences(question, passages, limit=_SENTENCES)
+        # The force a question names picked the passages; its words are not what a sentence
+        # must hold ("who heads Bradford district in West Yorkshire Police").
+        content = self.search.index.forces.without(question)
+        sentences = best_sentences(content, passages, limit=_SENTENCES)
         if not sentences:
             return Answer("", intent.name, intent.target)
         kinds = question_types(question)
-        asked = norm(question).split()
+        asked = norm(content).split()
         # "Who chairs X" is answered by a sentence that says who leads, chairs or heads,
         # not by a name in a title line.
         roled = PERSON in kinds and self.roles.in_text(question)

@@ -196,7 +196,8 @@ class GraphAnswerer:
 
     def _target_words(self, asked: _Asked) -> list[set[str]]:
         """The words of the question's target, as asked and with each acronym spelt out."""
-        target = asked.intent.target or asked.question
+        # The force a question names restricts the facts; its words are not the target's.
+        target = self.search.index.forces.without(asked.intent.target or asked.question)
         spelt = _spelt_out(target, self.search.index.glossary.forms)
         return [set(terms(text)) for text in (target, *spelt)]
 
