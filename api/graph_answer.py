@@ -11,7 +11,7 @@ same target give its history, most recent first.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -164,6 +164,14 @@ class GraphAnswerer:
             asked.force,
         )
         ranked = _recent_first(history, wanted)
+
+        # Between facts of the same date people and posts come before bodies ("who" asks for
+        # a holder: "a Home Office led initiative" names none), then the chosen fact.
+        def tie(f: GraphFact) -> tuple[int, int]:
+            holder = self.graph.entities[f.source].type in ("Person", "Post")
+            return (0 if holder else 1, 0 if f == best.fact else 1)
+
+        ranked = _recent_first(ranked, wanted, tie)
         return self._phrase(intent, candidates, target, ranked, best.support())
 
     def _repeats(self, fact: GraphFact, question: str) -> bool:
@@ -666,8 +674,13 @@ def _in_periods(fact: GraphFact, wanted: Sequence[object]) -> bool:
     return any(p.contains(when) for p in wanted)  # type: ignore[attr-defined]
 
 
-def _recent_first(facts: list[GraphFact], wanted: Sequence[object]) -> list[GraphFact]:
-    """Facts in the asked-for period first, then most recent first; one per (subject, doc)."""
+def _recent_first(
+    facts: list[GraphFact],
+    wanted: Sequence[object],
+    tie: Callable[[GraphFact], tuple[int, ...]] = lambda f: (),
+) -> list[GraphFact]:
+    """Facts in the asked-for period first, then most recent first, then by `tie`; one per
+    (subject, object, doc)."""
     seen: set[tuple[str, str, str]] = set()
     unique = []
     for fact in facts:
@@ -677,5 +690,9 @@ def _recent_first(facts: list[GraphFact], wanted: Sequence[object]) -> list[Grap
             unique.append(fact)
     return sorted(
         unique,
-        key=lambda f: (0 if wanted and _in_periods(f, wanted) else 1, -_days(f.evidence.as_of)),
+        key=lambda f: (
+            0 if wanted and _in_periods(f, wanted) else 1,
+            -_days(f.evidence.as_of),
+            *tie(f),
+        ),
     )

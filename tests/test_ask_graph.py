@@ -304,6 +304,10 @@ Councillor Ian Pike, Chair of the Panel
 Owner: Head of Roads Policing
 
 3. Supt Omar Reid – Head of Roads Policing
+
+4. The Coastal Patrol Pilot is a Home Office led initiative.
+
+5. The Coastal Patrol Pilot is headed by Inspector Ada Brook.
 """
 
 
@@ -326,3 +330,8 @@ def test_a_post_held_fact_leads_with_the_person_who_held_the_office(
     assert answer.answer.startswith("Ms Jane Doe")
     # The fact left on the post names her too, first.
     assert "Ms Jane Doe, Police and Crime Commissioner, chairs" in answer.answer
+
+
+def test_who_heads_names_the_person_before_a_body_that_leads_it(panel_services: Services) -> None:
+    answer = ask(panel_services, "Who heads the Coastal Patrol Pilot?")
+    assert answer.answered and "Ada Brook" in answer_claim(answer.answer)[:40], answer.answer
