@@ -121,6 +121,7 @@ class GraphAnswerer:
             "partners": lambda a: self._related(a, ("PARTNERS_WITH",), outgoing=None),
             "addresses": lambda a: self._related(a, ("ADDRESSES",), outgoing=None),
             "define": self._define,
+            "post_of": self._post_of,
             "risks": self._risks,
         }.get(intent.name)
         return handler(asked) if handler else None
@@ -259,6 +260,24 @@ class GraphAnswerer:
                 ranked = _recent_first(facts, periods(question))
                 support = self._support("related", candidate.score, ranked[0], asked)
                 return self._phrase(intent, candidates, entity, ranked, support)
+        return None
+
+    # -- posts a person held ----------------------------------------------------------------
+
+    def _post_of(self, asked: _Asked) -> Answer | None:
+        """The posts the person the question names held, the asked-for period first."""
+        intent, question = asked.intent, asked.question
+        candidates = self._resolve(intent.target, ("Person",))
+        for candidate in candidates:
+            person = candidate.entity
+            held = [
+                f for f in self.graph.by_source.get(person.id, []) if f.relation == "HOLDS_POST"
+            ]
+            held = self._of_force(held, asked.force)
+            if held:
+                ranked = _recent_first(held, periods(question))
+                support = self._support("related", candidate.score, ranked[0], asked)
+                return self._phrase(intent, candidates, person, ranked, support)
         return None
 
     # -- risks -----------------------------------------------------------------------------

@@ -335,3 +335,10 @@ def test_a_post_held_fact_leads_with_the_person_who_held_the_office(
 def test_who_heads_names_the_person_before_a_body_that_leads_it(panel_services: Services) -> None:
     answer = ask(panel_services, "Who heads the Coastal Patrol Pilot?")
     assert answer.answered and "Ada Brook" in answer_claim(answer.answer)[:40], answer.answer
+
+
+def test_the_post_a_person_held_then(ask_services: Services) -> None:
+    answer = ask(ask_services, "What post did Alan Marsh hold in 2010?")
+    assert answer.intent == "post_of" and answer.answered, answer.answer
+    assert "Alan Marsh holds the post of Head of Crime Support" in answer_claim(answer.answer)
+    assert answer.facts[0].evidence.as_of == "2010-05-04"
