@@ -21,12 +21,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from kg.datafiles import read_yaml
 from kg.errors import KgError
 
 ROUTES = ("post", "fact", "define", "related", "passage")
@@ -126,12 +126,7 @@ def default_relevance() -> Relevance:
 
 
 def _read(path: Path | None) -> tuple[dict[str, Any], str]:
-    if path is None:
-        raw = resources.files("api").joinpath("data/confidence.yaml").read_text("utf-8")
-        where = "api/data/confidence.yaml"
-    else:
-        raw, where = path.read_text("utf-8"), str(path)
-    data = yaml.safe_load(raw) or {}
+    data, where = read_yaml("api", "data/confidence.yaml", path)
     if not isinstance(data, dict):
         raise KgError(f"{where}: expected a mapping")
     return data, where

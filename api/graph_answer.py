@@ -121,7 +121,10 @@ class GraphAnswerer:
             "partners": lambda a: self._related(a, ("PARTNERS_WITH",), outgoing=None),
             "addresses": lambda a: self._related(a, ("ADDRESSES",), outgoing=None),
             "define": self._define,
-            "post_of": self._post_of,
+            # The posts a person held: what "what post did X hold (in 2006)" asks.
+            "post_of": lambda a: self._related(
+                a, ("HOLDS_POST",), outgoing=True, types=("Person",)
+            ),
             "risks": self._risks,
         }.get(intent.name)
         return handler(asked) if handler else None
@@ -238,10 +241,15 @@ class GraphAnswerer:
     # -- dependencies, partners, themes ----------------------------------------------------
 
     def _related(
-        self, asked: _Asked, relations: Sequence[str], *, outgoing: bool | None
+        self,
+        asked: _Asked,
+        relations: Sequence[str],
+        *,
+        outgoing: bool | None,
+        types: Sequence[str] | None = None,
     ) -> Answer | None:
         intent, question = asked.intent, asked.question
-        candidates = self._resolve(intent.target, None)
+        candidates = self._resolve(intent.target, types)
         if not candidates:
             return None
         for candidate in candidates:
@@ -260,24 +268,6 @@ class GraphAnswerer:
                 ranked = _recent_first(facts, periods(question))
                 support = self._support("related", candidate.score, ranked[0], asked)
                 return self._phrase(intent, candidates, entity, ranked, support)
-        return None
-
-    # -- posts a person held ----------------------------------------------------------------
-
-    def _post_of(self, asked: _Asked) -> Answer | None:
-        """The posts the person the question names held, the asked-for period first."""
-        intent, question = asked.intent, asked.question
-        candidates = self._resolve(intent.target, ("Person",))
-        for candidate in candidates:
-            person = candidate.entity
-            held = [
-                f for f in self.graph.by_source.get(person.id, []) if f.relation == "HOLDS_POST"
-            ]
-            held = self._of_force(held, asked.force)
-            if held:
-                ranked = _recent_first(held, periods(question))
-                support = self._support("related", candidate.score, ranked[0], asked)
-                return self._phrase(intent, candidates, person, ranked, support)
         return None
 
     # -- risks -----------------------------------------------------------------------------

@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from kg.datafiles import read_yaml
 from kg.errors import KgError
 from vectors.encoder import Encoder
 
@@ -55,12 +54,7 @@ class _Rules:
 
 def load_rules(path: Path | None = None) -> _Rules:
     """Intent patterns and examples from YAML (the packaged file by default), validated."""
-    if path is None:
-        raw = resources.files("api").joinpath("data/intents.yaml").read_text("utf-8")
-        where = "api/data/intents.yaml"
-    else:
-        raw, where = path.read_text("utf-8"), str(path)
-    data = yaml.safe_load(raw) or {}
+    data, where = read_yaml("api", "data/intents.yaml", path)
     patterns: dict[str, list[re.Pattern[str]]] = {}
     examples: dict[str, list[str]] = {}
     for name, spec in (data.get("intents") or {}).items():

@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from kg.datafiles import read_yaml
 from kg.errors import DocumentError
 
 # A single edit: replace original[start:end] with `replacement`.
@@ -62,12 +61,7 @@ class BoilerplatePattern:
 
 def load_patterns(path: Path | None = None) -> tuple[BoilerplatePattern, ...]:
     """Boilerplate patterns from a YAML file (the packaged one by default), validated."""
-    if path is None:
-        raw = resources.files("indexer").joinpath("data/boilerplate.yaml").read_text("utf-8")
-        where = "indexer/data/boilerplate.yaml"
-    else:
-        raw, where = path.read_text("utf-8"), str(path)
-    data = yaml.safe_load(raw) or {}
+    data, where = read_yaml("indexer", "data/boilerplate.yaml", path)
     patterns = []
     for i, entry in enumerate(data.get("patterns", [])):
         try:

@@ -46,15 +46,21 @@ Leadership Update
 """
 
 
+def services_of(
+    tmp_path_factory: pytest.TempPathFactory, encoder: ModelEncoder, papers: dict[str, str]
+) -> Iterator[Services]:
+    """Read-side services over an index of `papers`, closed afterwards."""
+    services = Services(index_of(tmp_path_factory.mktemp("ask"), encoder, papers), encoder)
+    yield services
+    services.close()
+
+
 @pytest.fixture(scope="module")
 def ask_services(
     tmp_path_factory: pytest.TempPathFactory, encoder: ModelEncoder
 ) -> Iterator[Services]:
-    root = tmp_path_factory.mktemp("ask")
     papers = {"board-2010.txt": BOARD_2010, "board-2015.txt": BOARD_2015}
-    services = Services(index_of(root, encoder, papers), encoder)
-    yield services
-    services.close()
+    yield from services_of(tmp_path_factory, encoder, papers)
 
 
 def ask(services: Services, question: str) -> Answer:
@@ -236,11 +242,8 @@ Harbour Watch Programme: report of Superintendent Ruth Ellery
 def list_services(
     tmp_path_factory: pytest.TempPathFactory, encoder: ModelEncoder
 ) -> Iterator[Services]:
-    root = tmp_path_factory.mktemp("ask-lists")
     papers = {"board-2015.txt": BOARD_2015, "board-2019.txt": LIST_2019}
-    services = Services(index_of(root, encoder, papers), encoder)
-    yield services
-    services.close()
+    yield from services_of(tmp_path_factory, encoder, papers)
 
 
 def test_a_list_gives_every_fact_once_newest_first_each_cited(list_services: Services) -> None:
@@ -315,10 +318,7 @@ Owner: Head of Roads Policing
 def panel_services(
     tmp_path_factory: pytest.TempPathFactory, encoder: ModelEncoder
 ) -> Iterator[Services]:
-    root = tmp_path_factory.mktemp("ask-panel")
-    services = Services(index_of(root, encoder, {"panel-2024.txt": PANEL_2024}), encoder)
-    yield services
-    services.close()
+    yield from services_of(tmp_path_factory, encoder, {"panel-2024.txt": PANEL_2024})
 
 
 def test_a_post_held_fact_leads_with_the_person_who_held_the_office(
