@@ -194,9 +194,8 @@ class AskService:
                     continue
                 spans = self.spans.find(kind, sentence.text, asked)
                 if spans:
-                    if kind == BODY and asks_for_many(question) and len(spans) > 1:
-                        ordered = sorted(spans, key=lambda s: s.start)
-                        named = ", ".join(s.text for s in ordered[:-1]) + " and " + ordered[-1].text
+                    if kind == BODY and asks_for_many(question):
+                        named = and_list([s.text for s in sorted(spans, key=lambda s: s.start)])
                     else:
                         named = self._holding(
                             _nearest(spans, sentence.text, asked), kind, sentence.hit
@@ -223,6 +222,11 @@ class AskService:
         answer.support = Support("passage", sentence.score, hit.dense, sentence.coverage, typed)
         answer.dated = hit.document.date.isoformat() if hit.document.date else None
         return answer
+
+
+def and_list(items: Sequence[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _nearest(spans: list[Span], sentence: str, asked: list[str]) -> Span:

@@ -18,7 +18,7 @@ from functools import cached_property
 
 import numpy as np
 
-from api.ask import Answer, EntityRef, FactAnswer
+from api.ask import Answer, EntityRef, FactAnswer, and_list
 from api.confidence import Support
 from api.graph_index import Candidate, Evidence, GraphEntity, GraphFact, GraphIndex, norm
 from api.intents import Intent
@@ -491,7 +491,7 @@ class GraphAnswerer:
             items.append(f"{self._shown(self.graph.entities[other])} ({_cite(out)})")
             verbs.append(_VERBS.get(fact.relation, fact.relation.lower().replace("_", " ")))
         verb = verbs[0]
-        joined = ", ".join(items[:-1]) + " and " + items[-1]
+        joined = and_list(items)
         if all(f.source == about.id for f in facts):
             claim = f"{self._shown(about)} {verb} {joined}"  # X depends on A and B
         elif all(f.target == about.id for f in facts):

@@ -28,6 +28,9 @@ _BODY_WORDS = (
 )
 # "what is Project X" asks what X is, not for a body: a verb ends the question's head.
 _NOT_HEAD = r"(?!(?:is|are|was|were|does|did|do|has|have|had|will|can)\b)"
+_BODY_QUESTION = re.compile(
+    rf"^\s*(?:which|what) (?:{_NOT_HEAD}[\w'’-]+ ){{0,2}}(?:{_BODY_WORDS})(?P<many>s)?\b", re.I
+)
 _QUESTION_TYPES = (
     (DATE, re.compile(r"^\s*(?:when\b|(?:in |by )?what (?:date|year|month)\b|which year\b)", re.I)),
     (
@@ -47,13 +50,7 @@ _QUESTION_TYPES = (
             re.I,
         ),
     ),
-    (
-        BODY,
-        re.compile(
-            rf"^\s*(?:which|what) (?:{_NOT_HEAD}[\w'’-]+ ){{0,2}}(?:{_BODY_WORDS})(?P<many>s)?\b",
-            re.I,
-        ),
-    ),
+    (BODY, _BODY_QUESTION),
 )
 # A phrase that sets the scene before the question proper: "In April 2014, which team ...".
 _SETTING = re.compile(
@@ -100,7 +97,7 @@ class Span:
 def asks_for_many(question: str) -> bool:
     """Whether the question asks for a kind of body in the plural ("which projects"): its
     answer is every such span of the sentence."""
-    m = _QUESTION_TYPES[-1][1].search(_SETTING.sub("", question))
+    m = _BODY_QUESTION.search(_SETTING.sub("", question))
     return bool(m and m.group("many"))
 
 
