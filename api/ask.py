@@ -36,6 +36,8 @@ from vectors.encoder import Encoder
 _PASSAGES = 5
 # The sentences of the top passages a typed answer is looked for in, best first.
 _SENTENCES = 12
+# The span an intent asks for when the question's wording sets none.
+_INTENT_TYPES: dict[str, tuple[str, ...]] = {"who_leads": (PERSON, POST), "post_of": (POST,)}
 _PERIOD_YEARS = 3  # an answer's date this many years from the asked period fits it not at all
 
 
@@ -183,7 +185,8 @@ class AskService:
         sentences = best_sentences(content, passages, limit=_SENTENCES)
         if not sentences:
             return Answer("", intent.name, intent.target)
-        kinds = question_types(question)
+        # The wording sets the type; failing that the intent does ("knife crime lead" asks who).
+        kinds = question_types(question) or _INTENT_TYPES.get(intent.name, ())
         asked = norm(content).split()
         # "Who chairs X" is answered by a sentence that says who leads, chairs or heads,
         # not by a name in a title line.

@@ -97,7 +97,11 @@ def _outcomes(rows: list[_Row], w: np.ndarray, threshold: float) -> tuple[float,
     for each question its most confident candidate, as /ask does."""
     chosen: dict[int, tuple[float, _Row]] = {}
     for row in rows:
-        p = row.scale * float(1.0 / (1.0 + np.exp(-(np.asarray(row.features) @ w))))
+        # The arithmetic of Calibration.confidence: the written (rounded) weights, and the
+        # probability rounded to four places, so a question on the threshold counts as /ask
+        # will count it.
+        z = np.asarray(row.features) @ np.round(w, 4)
+        p = round(row.scale * float(1.0 / (1.0 + np.exp(-z))), 4)
         if row.question not in chosen or p > chosen[row.question][0]:
             chosen[row.question] = (p, row)
     answerable = [(p, r) for p, r in chosen.values() if r.answerable]
