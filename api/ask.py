@@ -22,6 +22,7 @@ from api.request import Filters
 from api.search import Hit, SearchService
 from api.spans import (
     BODY,
+    FORCE,
     PERSON,
     POST,
     RoleWords,
@@ -195,7 +196,10 @@ class AskService:
             for sentence in sentences:
                 if roled and not self.roles.in_text(sentence.text):
                     continue
-                spans = self.spans.find(kind, sentence.text, asked)
+                # A force or body span must not be the question's own force, which `asked`
+                # lacks.
+                said = norm(question).split() if kind in (FORCE, BODY) else asked
+                spans = self.spans.find(kind, sentence.text, said)
                 if spans:
                     if kind == BODY and asks_for_many(question):
                         named = and_list([s.text for s in sorted(spans, key=lambda s: s.start)])

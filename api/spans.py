@@ -2,12 +2,13 @@
 
 The question's wording sets the type: "who" (and "which officer") asks for a person or a post;
 "what post" for a post; "when" for a date; "how many", "how much" and "what share" for a
-number; "which team", "which campaign" for a unit, organisation or initiative. Spans are
-found from the language, not from one document: a rank or title followed by capitalised
-names ("DI Gooderidge", "Councillor Diana Holl-Allen"), a given name from the vocabulary
-followed by a surname, a post rank with its portfolio ("the ACC (operations)"), any person,
-post or body the graph knows, capitalised words before a kind of body ("the Business
-Transformation team"), dates in the forms papers write them, and numbers with their unit.
+number; "which team", "which campaign" for a unit, organisation or initiative; "which force"
+for a police force first. Spans are found from the language, not from one document: a rank
+or title followed by capitalised names ("DI Gooderidge", "Councillor Diana Holl-Allen"), a
+given name from the vocabulary followed by a surname, a post rank with its portfolio ("the
+ACC (operations)"), any person, post or body the graph knows, capitalised words before a
+kind of body ("the Business Transformation team"), a force of the UK list other than the
+question's own, dates in the forms papers write them, and numbers with their unit.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from api.graph_index import GraphIndex, norm
+from kg.forces import find_forces, force_pattern
 from kg.vocab import Vocabulary
 
-PERSON, POST, DATE, NUMBER, BODY = "person", "post", "date", "number", "body"
+PERSON, POST, DATE, NUMBER, BODY, FORCE = "person", "post", "date", "number", "body", "force"
 
 _BODY_WORDS = (
     "team|unit|department|board|group|committee|forum|panel|agency|organisation|organization|"
@@ -29,7 +31,8 @@ _BODY_WORDS = (
 # "what is Project X" asks what X is, not for a body: a verb ends the question's head.
 _NOT_HEAD = r"(?!(?:is|are|was|were|does|did|do|has|have|had|will|can)\b)"
 _BODY_QUESTION = re.compile(
-    rf"^\s*(?:which|what) (?:{_NOT_HEAD}[\w'’-]+ ){{0,2}}(?:{_BODY_WORDS})(?P<many>s)?\b", re.I
+    rf"^\s*(?:which|what) (?:{_NOT_HEAD}[\w'’-]+ ){{0,2}}(?P<kind>{_BODY_WORDS})(?P<many>s)?\b",
+    re.I,
 )
 _QUESTION_TYPES = (
     (DATE, re.compile(r"^\s*(?:when\b|(?:in |by )?what (?:date|year|month)\b|which year\b)", re.I)),
@@ -106,8 +109,14 @@ def question_types(question: str) -> tuple[str, ...]:
     "who"; a post for "what post"; none when its wording sets none."""
     question = _SETTING.sub("", question)
     for kind, pattern in _QUESTION_TYPES:
-        if pattern.search(question):
-            return (PERSON, POST) if kind == PERSON else (kind,)
+        m = pattern.search(question)
+        if m is None:
+            continue
+        if kind == PERSON:
+            return (PERSON, POST)
+        if kind == BODY and m.group("kind").lower() == "force":
+            return (FORCE, BODY)  # "which neighbouring force": a police force first
+        return (kind,)
     return ()
 
 
@@ -150,8 +159,11 @@ class SpanFinder:
             DATE: (_DATE,),
             NUMBER: (_NUMBER,),
             BODY: (self._body, _NAMED_BODY),
+            FORCE: (force_pattern(),),
         }[kind]
-        said = set(asked)
+        question = list(asked)
+        said = set(question)
+        named = set(find_forces(" ".join(question))) if kind in (FORCE, BODY) else set()
         spans: list[Span] = []
         for pattern in patterns:
             for m in pattern.finditer(sentence):
@@ -162,6 +174,8 @@ class SpanFinder:
                     continue
                 if kind == NUMBER and not _a_figure(m.group()):
                     continue
+                if named and (forces := set(find_forces(m.group()))) and forces <= named:
+                    continue  # the question's own force ("WMP" for West Midlands Police)
                 spans.append(Span(m.group().strip(), m.start(), m.end()))
         return spans
 

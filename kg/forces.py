@@ -89,6 +89,11 @@ def _default_tuple() -> tuple[Force, ...]:
     return tuple(default_forces())
 
 
+def force_pattern() -> re.Pattern[str]:
+    """The pattern that finds a UK force in text by its name, short forms or area alone."""
+    return _pattern(_default_tuple(), areas=True)[0]
+
+
 def find_forces(text: str, forces: list[Force] | None = None) -> list[str]:
     """Every force `text` names ("Kent" alone counts: "Kent's DCC"), in order, once each."""
     pattern, names = _pattern(tuple(forces) if forces else _default_tuple(), areas=True)

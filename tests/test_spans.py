@@ -11,7 +11,7 @@ from api.ask import _period_fit
 from api.confidence import Calibration, Support, default_calibration, load_calibration
 from api.graph_index import GraphEntity, GraphIndex
 from api.query import Forces, periods
-from api.spans import BODY, DATE, NUMBER, PERSON, POST, SpanFinder, question_types
+from api.spans import BODY, DATE, FORCE, NUMBER, PERSON, POST, SpanFinder, question_types
 from kg.errors import KgError
 from kg.vocab import default_vocabulary
 
@@ -32,6 +32,7 @@ def finder() -> SpanFinder:
         ("How many officers joined the scheme?", (NUMBER,)),
         ("What share of calls was answered in time?", (NUMBER,)),
         ("Which team took over the review?", (BODY,)),
+        ("Which neighbouring force runs the helicopter?", (FORCE, BODY)),
         ("In March 2019, which team took over the review?", (BODY,)),
         ("What is Project Kestrel?", ()),
         ("cycle patrol review", ()),
@@ -133,3 +134,10 @@ def test_a_calibration_file_round_trips_and_a_bad_one_names_what_is_wrong(
     path.write_text(calibration.to_yaml("").replace("0.6", "1.5"), encoding="utf-8")
     with pytest.raises(KgError, match="between 0 and 1"):
         load_calibration(path)
+
+
+def test_a_force_span_is_another_force_than_the_question_names(finder: SpanFinder) -> None:
+    asked = ["which", "force", "s", "payroll", "does", "west", "midlands", "police", "run"]
+    sentence = "WMP runs the payroll for Warwickshire Police and for Staffordshire."
+    found = [s.text for s in finder.find(FORCE, sentence, asked)]
+    assert found == ["Warwickshire Police", "Staffordshire"]
