@@ -181,12 +181,12 @@ class AskService:
         person, a date, a number, a body), the span of the best sentence that holds one, then
         that sentence, cited."""
         # The force a question names picked the passages; its words are not what a sentence
-        # must hold ("who heads Bradford district in West Yorkshire Police").
+        # must hold ("who heads the northern district in Kent Police").
         content = self.search.index.forces.without(question)
         sentences = best_sentences(content, passages, limit=_SENTENCES)
         if not sentences:
             return Answer("", intent.name, intent.target)
-        # The wording sets the type; failing that the intent does ("knife crime lead" asks who).
+        # The wording sets the type; failing that the intent does ("cycle theft lead" asks who).
         kinds = question_types(question) or _INTENT_TYPES.get(intent.name, ())
         asked = norm(content).split()
         # "Who chairs X" is answered by a sentence that says who leads, chairs or heads,
@@ -214,7 +214,7 @@ class AskService:
         return self._passage_answer(text, intent, sentences[0], 0.0 if kinds else 1.0)
 
     def _holding(self, span: Span, kind: str, hit: Hit) -> str:
-        """A post span with its holder first, as the papers record it: "Stuart Hyde, ACC
+        """A post span with its holder first, as the papers record it: "Ann Vale, ACC
         (Crime)"; any other span as it is."""
         if kind != POST or self.graph is None:
             return span.text

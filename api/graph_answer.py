@@ -170,7 +170,7 @@ class GraphAnswerer:
         ranked = _recent_first(history, wanted)
 
         # Between facts of the same date people and posts come before bodies ("who" asks for
-        # a holder: "a Home Office led initiative" names none), then the chosen fact.
+        # a holder: "a ministry-led initiative" names none), then the chosen fact.
         def tie(f: GraphFact) -> tuple[int, int]:
             holder = self.graph.entities[f.source].type in ("Person", "Post")
             return (0 if holder else 1, 0 if f == best.fact else 1)
@@ -180,7 +180,7 @@ class GraphAnswerer:
 
     def _repeats(self, fact: GraphFact, question: str) -> bool:
         """Whether the fact's holder is only the post the question names, with nobody known
-        to hold it: "the head of training leads learning" does not say who the head of
+        to hold it: "the head of estates leads the review" does not say who the head of
         training is."""
         holder = self.graph.entities[fact.source]
         if holder.type != "Post" or self._holders(holder, []):
@@ -503,8 +503,8 @@ class GraphAnswerer:
     def _shown(self, entity: GraphEntity) -> str:
         """The entity as a dated answer names it: a person who has held several ranks or
         posts by name alone, since which one they held on the fact's date is not recorded
-        with it ("Chris Sims holds the post of Deputy Chief Constable (as of 2006)", not
-        "Chief Constable Chris Sims ...")."""
+        with it ("Ann Vale holds the post of Deputy Chief Constable (as of 2010)", not
+        "Chief Constable Ann Vale ...")."""
         if entity.type != "Person":
             return entity.display
         posts = {
@@ -516,7 +516,7 @@ class GraphAnswerer:
 
     def _holder_first(self, subject: GraphEntity, fact: GraphFact) -> str:
         """The fact's holder as an answer leads with it: a post with the person who held it
-        when the fact was true first ("Ms Jane Crowther, Police and Crime Commissioner,"),
+        when the fact was true first ("Ms Ann Vale, Police and Crime Commissioner,"),
         else the post or person alone."""
         if subject.type != "Person":
             person = self.holder_of(subject.name, fact.evidence.doc_id, fact.evidence.as_of)
@@ -530,7 +530,7 @@ class GraphAnswerer:
         papers do not say or no such post is known. The post may be written as another
         entity of the same name (an action table's "Head of Protective Services") or as the
         same office named for its area ("Police and Crime Commissioner" for the "Police,
-        Fire and Crime Commissioner for Essex")."""
+        Fire and Crime Commissioner for Kent")."""
         for entity in self._posts_named(post):
             person = self._holder(entity, doc_id, as_of)
             if person is not None:

@@ -94,11 +94,11 @@ class Forces:
 
     def elsewhere(self, question: str) -> str | None:
         """A force of the UK list (kg/data/forces.yaml) that `question` names and that no
-        indexed paper comes from ("Kent's DCC" over West Midlands papers), or None."""
+        indexed paper comes from ("Kent's DCC" over another force's papers), or None."""
         known = {force for _, force in self.forms}
         named = find_forces(question)
         if any(f in known for f in named):
-            return None  # "West Midlands Police's wages for Warwickshire": an indexed force's
+            return None  # "Kent Police's payroll for Essex": an indexed force's
         return named[0] if named else None
 
     def named_in(self, question: str) -> str | None:

@@ -4,7 +4,7 @@ The question's wording sets the type: "who" (and "which officer") asks for a per
 "what post" for a post; "when" for a date; "how many", "how much" and "what share" for a
 number; "which team", "which campaign" for a unit, organisation or initiative; "which force"
 for a police force first. Spans are found from the language, not from one document: a rank
-or title followed by capitalised names ("DI Gooderidge", "Councillor Diana Holl-Allen"), a
+or title followed by capitalised names ("DI Ann Vale", "Councillor Tom Reed"), a
 given name from the vocabulary followed by a surname, a post rank with its portfolio ("the
 ACC (operations)"), any person, post or body the graph knows, capitalised words before a
 kind of body ("the Business Transformation team"), a force of the UK list other than the
@@ -151,7 +151,7 @@ class SpanFinder:
 
     def find(self, kind: str, sentence: str, asked: Iterable[str] = ()) -> list[Span]:
         """The spans of `kind` in `sentence`, less any that only repeat the question's words
-        (`asked`, normalised): "the MAPPA co-ordinator" does not answer "who is the MAPPA
+        (`asked`, normalised): "the custody co-ordinator" does not answer "who is the custody
         co-ordinator"."""
         patterns = {
             PERSON: (self._person,),
@@ -175,7 +175,7 @@ class SpanFinder:
                 if kind == NUMBER and not _a_figure(m.group()):
                     continue
                 if named and (forces := set(find_forces(m.group()))) and forces <= named:
-                    continue  # the question's own force ("WMP" for West Midlands Police)
+                    continue  # the question's own force, by any of its names or its acronym
                 spans.append(Span(m.group().strip(), m.start(), m.end()))
         return spans
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from graph.model import RELATIONSHIP_TYPES
+from kg.datafiles import read_yaml
 from kg.errors import DocumentError
 
 
@@ -254,18 +253,7 @@ class Vocabulary:
 
 
 def _read(folder: Path | None, name: str) -> tuple[Any, str]:
-    if folder is None:
-        raw = resources.files("kg").joinpath(f"data/{name}").read_text("utf-8")
-        where = f"kg/data/{name}"
-    else:
-        path = folder / name
-        raw, where = path.read_text("utf-8"), str(path)
-    try:
-        # libyaml's loader when PyYAML has it: the pure-Python one takes half a second here.
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        return yaml.load(raw, Loader=loader) or {}, where
-    except yaml.YAMLError as e:
-        raise DocumentError(f"{where}: not valid YAML: {e}") from e
+    return read_yaml("kg", f"data/{name}", folder / name if folder else None, DocumentError)
 
 
 def _check_regexes(where: str, patterns: list[str]) -> None:

@@ -342,3 +342,18 @@ def test_the_post_a_person_held_then(ask_services: Services) -> None:
     assert answer.intent == "post_of" and answer.answered, answer.answer
     assert "Alan Marsh holds the post of Head of Crime Support" in answer_claim(answer.answer)
     assert answer.facts[0].evidence.as_of == "2010-05-04"
+
+
+def test_a_fact_held_only_by_the_post_the_question_names_repeats_it() -> None:
+    post = GraphEntity("h", "Post", "Head of Estates")
+    review = GraphEntity("r", "Objective", "estates review")
+    said = Evidence("a.txt", None, 0, 10, "The head of estates leads the review.", "2020-01-01")
+    leads = GraphFact("h", "LEADS", "r", said)
+    index = GraphIndex({"h": post, "r": review}, [leads])
+    answerer = GraphAnswerer(index, None, None)  # type: ignore[arg-type]
+    assert answerer._repeats(leads, "Who is the head of estates?")
+    assert not answerer._repeats(leads, "Who leads the estates review?")
+    person = GraphEntity("p", "Person", "Ann Vale")
+    held = GraphFact("p", "HOLDS_POST", "h", said)
+    known = GraphIndex({"h": post, "r": review, "p": person}, [leads, held])
+    assert not GraphAnswerer(known, None, None)._repeats(leads, "Who is the head of estates?")  # type: ignore[arg-type]

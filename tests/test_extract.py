@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from importlib import resources
 
 import pytest
 
@@ -200,7 +201,7 @@ def test_ranks_are_normalised() -> None:
 def test_vocabulary_is_validated(tmp_path) -> None:  # type: ignore[no-untyped-def]
     for name in ("ranks.yaml", "given_names.yaml", "gazetteer.yaml", "findings.yaml"):
         (tmp_path / name).write_text(
-            (load_vocabulary.__globals__["resources"].files("kg") / f"data/{name}").read_text(),
+            (resources.files("kg") / f"data/{name}").read_text(),
             encoding="utf-8",
         )
     (tmp_path / "relations.yaml").write_text(
