@@ -57,6 +57,7 @@ class BoilerplatePattern:
 
     name: str
     regex: re.Pattern[str]
+    replacement: str = ""  # what a match becomes: nothing, or a line break for a block tag
 
 
 def load_patterns(path: Path | None = None) -> tuple[BoilerplatePattern, ...]:
@@ -68,7 +69,11 @@ def load_patterns(path: Path | None = None) -> tuple[BoilerplatePattern, ...]:
             flags = re.MULTILINE
             for flag in entry.get("flags", []):
                 flags |= _FLAG_NAMES[flag]
-            patterns.append(BoilerplatePattern(entry["name"], re.compile(entry["regex"], flags)))
+            replacement = entry.get("replace", "")
+            if not isinstance(replacement, str) or replacement.strip(" \t\n"):
+                raise TypeError(f"replace must be blank space, not {replacement!r}")
+            regex = re.compile(entry["regex"], flags)
+            patterns.append(BoilerplatePattern(entry["name"], regex, replacement))
         except (KeyError, TypeError, re.error) as e:
             raise DocumentError(f"{where}: pattern #{i + 1} is invalid: {e}") from e
     return tuple(patterns)
@@ -113,7 +118,7 @@ def _boilerplate_edits(text: str, patterns: tuple[BoilerplatePattern, ...]) -> l
                 edits.append((m.start(), m.start("keep"), ""))
                 edits.append((m.end("keep"), m.end(), ""))
             else:
-                edits.append((m.start(), m.end(), ""))
+                edits.append((m.start(), m.end(), pattern.replacement))
     edits.sort(key=lambda e: (e[0], -e[1]))
     return edits
 

@@ -238,3 +238,30 @@ def test_a_count_or_a_possessive_is_not_a_named_body() -> None:
     assert lexicon.classify("Deputy Chief Constable", fallback="Initiative") is None
     year_named = lexicon.classify("2020 Blueprint Programme")
     assert year_named is not None and year_named.type == "Initiative"
+    assert lexicon.classify("October 2019", fallback="Initiative") is None  # a date alone
+    assert lexicon.fallback("in 2011", "Initiative", 0.6) is None
+    # A number starts a name that stands alone as a title (a heading, a list item).
+    assert lexicon.fallback("200 Stories", "Initiative", 0.6, titled=True) is not None
+    assert lexicon.fallback("200 Stories", "Initiative", 0.6) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The owner's possessive before a type word names no work of its own.
+        "Two districts have adopted the Constabulary’s approach to repeat callers.\n",
+        # A date heading over a paragraph about work.
+        "March 2019\n\nThe project will deliver a new triage service for repeat callers.\n",
+    ],
+)
+def test_a_possessive_or_a_date_found_by_layout_is_no_initiative(text: str) -> None:
+    names = {m.name for m in extract(text).mentions if m.type == "Initiative"}
+    assert not names & {"Constabulary’s", "March 2019"}
+
+
+def test_a_partner_list_ends_where_the_clause_goes_on() -> None:
+    ex = extract(
+        "The Harbour Youth Panel was set up in partnership with Eastmoor Borough Council in 2011"
+        " and has since expanded.\n"
+    )
+    assert facts(ex, "PARTNERS_WITH") == {("Harbour Youth Panel", "Eastmoor Borough Council")}

@@ -54,8 +54,9 @@ def heading_initiatives(lex: Lexicon, text: str, structure: Structure) -> list[S
                 kw = _BODY_KEYWORD.match(lowered, at + len(piece))
                 body_kw = (at, kw.end()) if kw else None
                 at = lowered.find(piece.lower(), at + 1)
-            if body_kw or (_HEADING_WORK.search(first_sentence) and len(words) >= 2):
-                typed = Typed(INITIATIVE, name, None, 0.6)
+            worded = body_kw or (_HEADING_WORK.search(first_sentence) and len(words) >= 2)
+            typed = lex.fallback(name, INITIATIVE, 0.6, titled=True) if worded else None
+            if typed is not None:
                 aliases = (text[body_kw[0] : body_kw[1]],) if body_kw else ()
                 rule = "heading_initiative"
                 out.append(_span(start, start + len(piece), typed, rule, piece, aliases))

@@ -62,6 +62,15 @@ class Typed:
 
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
+)
+# A date alone names no body: "October 2006", "in 2003", "2005/06", "Spring 2015".
+_DATE_ONLY = re.compile(
+    rf"(?i:(?:in|since|from|by|until|during)\s)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s)?"
+    rf"(?:(?:{_MONTH}|spring|summer|autumn|winter)\.?\s)?(?:19|20)\d\d(?:[/-]\d\d)?"
+)
 
 
 def _alternation(words: list[str]) -> str:
@@ -135,15 +144,34 @@ class Lexicon:
             words = words[1:]
         return " ".join(words)
 
+    def can_name(self, name: str, *, titled: bool = False) -> bool:
+        """Whether `name` could name a body at all: not a count ("300 Black Minority Ethnic
+        males"; a year may start a name, "2020 Vision", and so may any number in a name that
+        stands alone as a title, `titled`: a heading or list item "300 Voices"), a possessive
+        ("the Deputy Chief Constable's" names its owner), a rank or post alone, or a date
+        alone ("October 2006")."""
+        words = name.split()
+        return not (
+            not words
+            or (words[0][0].isdigit() and not titled and not _YEAR.fullmatch(words[0]))
+            or words[-1].endswith(("'s", "’s", "s'"))
+            or name in self.vocab.rank_by_form
+            or _DATE_ONLY.fullmatch(name)
+        )
+
+    def fallback(
+        self, name: str, type_: str, confidence: float, *, titled: bool = False
+    ) -> Typed | None:
+        """`name` as `type_`, as sure as `confidence`, where the layout or context says what
+        it is but its words do not; None where it cannot name a body (see `can_name`)."""
+        named = self.can_name(name, titled=titled)
+        return Typed(type_, name, None, confidence) if named else None
+
     def classify(self, name: str, *, fallback: str | None = None) -> Typed | None:
         """The type a capitalised name has by its words, or `fallback`, or None."""
+        if not self.can_name(name):
+            return None
         words = name.split()
-        if not words or (words[0][0].isdigit() and not _YEAR.fullmatch(words[0])):
-            return None  # "300 Black Minority Ethnic": a count (a year may name: "2020 Vision")
-        if words[-1].endswith(("'s", "’s")):
-            return None  # "the Deputy Chief Constable's": a possessive names its owner
-        if name in self.vocab.rank_by_form:
-            return None  # a rank or post alone is a post, not a named body
         low = name.lower()
         if low in self.theme_names:
             return Typed(THEME, self.theme_names[low])
@@ -173,5 +201,5 @@ class Lexicon:
         if first in self.unit_prefixes and len(words) >= 2:
             return Typed(UNIT, name)
         if fallback and len(words) >= 2:
-            return Typed(fallback, name, None, 0.5)
+            return self.fallback(name, fallback, 0.5)
         return None

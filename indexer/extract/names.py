@@ -222,11 +222,13 @@ class NameFinder:
             if kw[0].isupper() and not mods:
                 continue  # "Road Safety Strategy": a title span, found by _titles
             aliases = tuple({phrase, f"{name} {kw}"} - {name})
-            typed = self.lex.classify(name) or Typed(INITIATIVE, name, None, 0.75)
-            if typed.type != INITIATIVE:
-                typed = Typed(INITIATIVE, phrase, None, 0.7)
+            work = self.lex.classify(name) or self.lex.fallback(name, INITIATIVE, 0.75)
+            if work is None:
+                continue  # "the Constabulary's approach": the owner's name, not the work's
+            if work.type != INITIATIVE:
+                work = Typed(INITIATIVE, phrase, None, 0.7)
             out.append(
-                self._span(start, name, typed, "keyword_suffix", phrase, aliases, end=m.end())
+                self._span(start, name, work, "keyword_suffix", phrase, aliases, end=m.end())
             )
         return out
 
@@ -261,9 +263,9 @@ class NameFinder:
                     w[0].isupper() or not w[0].isalpha() for w in significant
                 )
                 keyworded = len(words) == 2 and words[1].lower() in self.lex.initiative_words
-                if not titled and not keyworded:
+                typed = self.lex.fallback(inner, INITIATIVE, 0.6, titled=True)
+                if typed is None or (not titled and not keyworded):
                     continue
-                typed = Typed(INITIATIVE, inner, None, 0.6)
             aliases = (f"{inner} {kw}",) if kw and typed.type == INITIATIVE else ()
             end = m.end() if typed.type == "Unit" and kw else m.start("q") + len(inner)
             out.append(
@@ -277,22 +279,27 @@ class NameFinder:
             for m in rx.finditer(text):
                 name = self.lex.strip_function_words(m.group("n"))
                 start = m.end("n") - len(name)
-                typed = self.lex.classify(name) or Typed(INITIATIVE, name, None, 0.7)
-                out.append(self._span(start, name, typed, rule, name))
+                typed = self.lex.classify(name) or self.lex.fallback(name, INITIATIVE, 0.7)
+                if typed is not None:
+                    out.append(self._span(start, name, typed, rule, name))
         for sent in sents:
             body = sent.text[sent.body :]
             is_a = _IS_A.match(body)
             if is_a:
                 name = self.lex.strip_function_words(is_a.group("n"))
-                typed = self.lex.classify(name) or Typed(INITIATIVE, name, None, 0.75)
-                if typed.type == INITIATIVE:
+                typed = self.lex.classify(name) or self.lex.fallback(name, INITIATIVE, 0.75)
+                if typed is not None and typed.type == INITIATIVE:
                     start = sent.to_clean(sent.body + is_a.end("n") - len(name))
                     out.append(self._span(start, name, typed, "is_a_programme", name))
             if sent.enumerator:
                 t = _ENUM_TITLE.match(body)
                 if t and 2 <= len(t.group().split()) <= 8:
                     name = self.lex.strip_function_words(t.group().strip())
-                    typed = self.lex.classify(name) or Typed(INITIATIVE, name, None, 0.5)
+                    typed = self.lex.classify(name) or self.lex.fallback(
+                        name, INITIATIVE, 0.5, titled=True
+                    )
+                    if typed is None:
+                        continue
                     start = sent.to_clean(sent.body + t.end() - len(name))
                     out.append(self._span(start, name, typed, "enumerated_strand", name))
         return out

@@ -52,6 +52,51 @@ _UNIT_TAIL = re.compile(
 )
 
 
+# A list item that starts with a preposition, an auxiliary or a relative word is the rest of
+# the clause, not one of the things listed.
+_NOT_A_CONJUNCT = frozenset(
+    {
+        "in",
+        "on",
+        "at",
+        "by",
+        "since",
+        "from",
+        "during",
+        "until",
+        "to",
+        "into",
+        "through",
+        "with",
+        "has",
+        "have",
+        "had",
+        "is",
+        "are",
+        "was",
+        "were",
+        "will",
+        "would",
+        "can",
+        "could",
+        "may",
+        "might",
+        "should",
+        "shall",
+        "be",
+        "been",
+        "being",
+        "which",
+        "who",
+        "that",
+        "where",
+        "when",
+        "then",
+        "also",
+    }
+)
+
+
 @dataclass(frozen=True)
 class Found:
     subject: Span
@@ -179,6 +224,8 @@ class RelationReader:
             item = strip_np(item)
             if len(item) < 2 or not any(c.isalpha() for c in item) or len(item.split()) > 8:
                 continue
+            if item.split()[0].lower() in _NOT_A_CONJUNCT:
+                continue  # "X in 2003 and has since grown": a modifier and a clause, not items
             local = chosen.find(item)
             lo, hi = masked.sentence_offsets(start + local, start + local + len(item))
             out.append(self._new_span(masked, lo, hi, item, kind, rule))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from graph.model import INITIATIVE, OBJECTIVE, POST, Span
-from indexer.extract.lexicon import TITLE_SPAN, Lexicon, Typed
+from indexer.extract.lexicon import TITLE_SPAN, Lexicon
 from indexer.extract.names import split_list
 from indexer.extract.people import PeopleFinder
 from indexer.extract.relations import strip_np
@@ -220,8 +220,10 @@ class ListReader:
                 if name in item
                 else sent.to_clean(base + local)
             )
-            typed = self.lex.classify(name) or Typed(INITIATIVE, name, None, 0.55)
-            if typed.type != INITIATIVE and not name.isupper():
+            typed = self.lex.classify(name) or self.lex.fallback(
+                name, INITIATIVE, 0.55, titled=True
+            )
+            if typed is None or (typed.type != INITIATIVE and not name.isupper()):
                 continue
             attrs = (("qualifier", typed.qualifier),) if typed.qualifier else ()
             out.append(
