@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from indexer.chunk import Chunker
-from indexer.clean import clean
+from indexer.clean import clean, load_patterns
 from indexer.load import load_document
 from indexer.segment import segment
+from kg.errors import DocumentError
 from vectors.encoder import ModelEncoder
 
 BOARD_PAPER = """STRATEGIC POLICING BOARD
@@ -55,6 +56,30 @@ def test_clean_view_drops_boilerplate_but_keeps_offsets() -> None:
     for i, ch in enumerate(view.text):
         if not ch.isspace():
             assert BOARD_PAPER[view.origin[i]] == ch
+
+
+def test_html_left_in_text_is_dropped_but_its_lines_and_cells_stay_apart() -> None:
+    page = (
+        '<p><b>Fleet Review</b></p> <ul style="x"> <li>Four electric cars</li>'
+        " <li>Two <em>pool</em> vans</li></ul><table><tr><td>Cars</td><td>4</td></tr></table>"
+        " Response times under 5 minutes rose where x<5 and y > 2."
+    )
+    view = clean(page)
+    assert "<" not in view.text.replace("x<5", "")
+    lines = view.text.split("\n")
+    assert "Four electric cars" in lines and "Two pool vans" in lines
+    assert "Cars\t4" in lines
+    assert "x<5 and y > 2" in view.text  # not tags: kept
+    for i, ch in enumerate(view.text):
+        if not ch.isspace():
+            assert page[view.origin[i]] == ch
+
+
+def test_a_boilerplate_replacement_must_be_blank_space(tmp_path: Path) -> None:
+    bad = tmp_path / "boilerplate.yaml"
+    bad.write_text("patterns:\n  - name: x\n    regex: 'y'\n    replace: 'z'\n")
+    with pytest.raises(DocumentError, match="pattern #1 is invalid: replace must be blank"):
+        load_patterns(bad)
 
 
 def test_hard_wrapped_lines_are_joined_but_headings_stay() -> None:
