@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Protocol
@@ -22,9 +22,10 @@ from api.request import Filters
 from api.search import Hit, SearchService
 from api.spans import (
     BODY,
-    FORCE,
     PERSON,
+    PLACE,
     POST,
+    THEME,
     RoleWords,
     Span,
     SpanFinder,
@@ -39,6 +40,13 @@ _PASSAGES = 5
 _SENTENCES = 12
 # The span an intent asks for when the question's wording sets none.
 _INTENT_TYPES: dict[str, tuple[str, ...]] = {"who_leads": (PERSON, POST), "post_of": (POST,)}
+_SPAN_SHARE = 0.5
+_WHO_IS = re.compile(r"^\s*who(?:m)?\s+(?:is|was|are|were|will be|has been)\b|^\s*who['’]s\b", re.I)
+# A plural question's answer lists every span of its kind (bodies, themes, places) in one
+# sentence; each span it lists after the first counts this much towards the sentence's score.
+_LISTED = (BODY, THEME, PLACE)
+_LIST_BONUS = 0.1
+_LIST_MOST = 5
 _PERIOD_YEARS = 3  # an answer's date this many years from the asked period fits it not at all
 
 
@@ -90,6 +98,10 @@ class GraphAnswerer(Protocol):
 
     def holder_of(self, post: str, doc_id: str, as_of: str | None) -> GraphEntity | None:
         """The person who held `post` as that document records it, or None."""
+        ...
+
+    def shown(self, entity: GraphEntity) -> str:
+        """How a dated answer names the entity (a person of several ranks by name alone)."""
         ...
 
 
@@ -192,24 +204,43 @@ class AskService:
         # "Who chairs X" is answered by a sentence that says who leads, chairs or heads,
         # not by a name in a title line.
         roled = PERSON in kinds and self.roles.in_text(question)
-        for kind in kinds:
-            for sentence in sentences:
-                if roled and not self.roles.in_text(sentence.text):
-                    continue
-                # A force or body span must not be the question's own force, which `asked`
-                # lacks.
-                said = norm(question).split() if kind in (FORCE, BODY) else asked
-                spans = self.spans.find(kind, sentence.text, said)
-                if spans:
-                    if kind == BODY and asks_for_many(question):
-                        named = and_list([s.text for s in sorted(spans, key=lambda s: s.start)])
-                    else:
-                        named = self._holding(
-                            _nearest(spans, sentence.text, asked), kind, sentence.hit
-                        )
-                    text = f"{named} ({cite(sentence.hit)})."
-                    text += f" Source: “{sentence.text}”"
-                    return self._passage_answer(text, intent, sentence, typed=1.0)
+        if PERSON in kinds and not roled and BODY not in kinds and not _WHO_IS.match(question):
+            # "Who funds the service": a person, else a body; "who is the registrar" asks
+            # for whoever holds a post, never a body.
+            kinds = (*kinds, BODY)
+        # A span comes only from a sentence about the question: one that scores at least
+        # _SPAN_SHARE of the best sentence's score, not from one that merely sits nearby.
+        floor = sentences[0].score * _SPAN_SHARE
+        about = [s for s in sentences if s.score >= floor]
+        if roled:
+            about = [s for s in about if self.roles.in_text(s.text)]
+        many = asks_for_many(question)
+        said = norm(question).split()
+        best: tuple[float, Sentence, str, list[Span]] | None = None
+        for sentence, kind in _readings(kinds, about):
+            if best is not None and best[2] != kind:
+                break
+            # A span that only repeats the question is no answer, the question's own force
+            # (which `asked` lacks) included.
+            spans = self.spans.find(kind, sentence.reading, said)
+            if not spans:
+                continue
+            if not (many and kind in _LISTED):
+                best = (sentence.score, sentence, kind, spans)
+                break
+            # "Which crime types": the sentence that lists them, among those about the question.
+            listing = sentence.score + _LIST_BONUS * (min(len(spans), _LIST_MOST) - 1)
+            if best is None or listing > best[0]:
+                best = (listing, sentence, kind, spans)
+        if best is not None:
+            _, sentence, kind, spans = best
+            reading = sentence.reading
+            if many and kind in _LISTED:
+                named = and_list([s.text for s in sorted(spans, key=lambda s: s.start)])
+            else:
+                named = self._holding(_nearest(spans, reading, asked), kind, sentence.hit)
+            text = f"{named} ({cite(sentence.hit)}). Source: “{reading}”"
+            return self._passage_answer(text, intent, sentence, typed=1.0)
         text = " ".join(f"{s.text} ({cite(s.hit)})" for s in sentences[:2])
         return self._passage_answer(text, intent, sentences[0], 0.0 if kinds else 1.0)
 
@@ -220,7 +251,7 @@ class AskService:
             return span.text
         when = hit.document.date.isoformat() if hit.document.date else None
         person = self.graph.holder_of(span.text, hit.chunk.doc_id, when)
-        return f"{person.display}, {span.text}" if person is not None else span.text
+        return f"{self.graph.shown(person)}, {span.text}" if person is not None else span.text
 
     @staticmethod
     def _passage_answer(text: str, intent: Intent, sentence: Sentence, typed: float) -> Answer:
@@ -229,6 +260,19 @@ class AskService:
         answer.support = Support("passage", sentence.score, hit.dense, sentence.coverage, typed)
         answer.dated = hit.document.date.isoformat() if hit.document.date else None
         return answer
+
+
+def _readings(kinds: Sequence[str], sentences: list[Sentence]) -> Iterator[tuple[Sentence, str]]:
+    """Where to look for a span, in order: the first kind in every sentence, best first (a
+    who question wants a person wherever one is); then the other kinds sentence by sentence,
+    so the best sentence's post or body comes before a lesser sentence's."""
+    if not kinds:
+        return
+    for sentence in sentences:
+        yield sentence, kinds[0]
+    for sentence in sentences:
+        for kind in kinds[1:]:
+            yield sentence, kind
 
 
 def and_list(items: Sequence[str]) -> str:

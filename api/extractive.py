@@ -15,6 +15,15 @@ _MIN_WORDS = 4
 # sentences): 64% by terms alone; mixing in the encoder's similarity made it worse (57% at
 # 0.3 similarity, 55% at 0.5) and cost ~50 ms per question, so the encoder is not used here.
 _RANK_PENALTY = 0.03
+# A sentence also takes some of its passage's terms: the passage names what "it" and "the
+# project" are, and its section heading what the sentence is about.
+_CONTEXT_WEIGHT = 0.3
+# A sentence that opens by pointing back ("These are A, B and C.") finishes the one before.
+_POINTS_BACK = re.compile(
+    r"^(?:these|they|those|the (?:areas|teams|units|forces|projects|groups)) "
+    r"(?:are|were|include|included|being|comprise|comprised)\b|^(?:namely|i\.e\.)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,12 @@ class Sentence:
     hit: Hit
     score: float
     coverage: float  # the share of the question's terms that the sentence holds
+    follows: str = ""  # the next sentence of the passage where it points back to this one
+
+    @property
+    def reading(self) -> str:
+        """The sentence with the one that finishes it, where there is one."""
+        return f"{self.text} {self.follows}" if self.follows else self.text
 
 
 def best_sentences(question: str, hits: list[Hit], *, limit: int = 2) -> list[Sentence]:
@@ -32,15 +47,18 @@ def best_sentences(question: str, hits: list[Hit], *, limit: int = 2) -> list[Se
     wanted = set(terms(question))
     scored: list[Sentence] = []
     seen: set[str] = set()
+    share = len(wanted) or 1
     for rank, hit in enumerate(hits):
-        for text in _SENTENCE.split(hit.chunk.text):
-            text = " ".join(text.split())
+        context = len(wanted & set(terms(f"{hit.chunk.section or ''} {hit.chunk.text}"))) / share
+        texts = [" ".join(t.split()) for t in _SENTENCE.split(hit.chunk.text)]
+        for i, text in enumerate(texts):
             if len(text.split()) < _MIN_WORDS or text in seen:
                 continue
             seen.add(text)
-            coverage = len(wanted & set(terms(text))) / (len(wanted) or 1)
-            scored.append(
-                Sentence(text, hit, round(coverage - _RANK_PENALTY * rank, 4), round(coverage, 4))
-            )
+            coverage = len(wanted & set(terms(text))) / share
+            score = coverage + _CONTEXT_WEIGHT * context - _RANK_PENALTY * rank
+            after = texts[i + 1] if i + 1 < len(texts) else ""
+            follows = after if _POINTS_BACK.match(after) else ""
+            scored.append(Sentence(text, hit, round(score, 4), round(coverage, 4), follows))
     scored.sort(key=lambda s: -s.score)  # stable: ties keep passage order
     return scored[:limit]

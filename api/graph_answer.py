@@ -446,7 +446,7 @@ class GraphAnswerer:
             target = self.graph.entities[fact.target]
             verb = _VERBS.get(fact.relation, fact.relation.lower().replace("_", " "))
             who = self._holder_first(subject, fact)
-            lines.append(f"{who} {verb} {self._shown(target)} ({_cite(out)})")
+            lines.append(f"{who} {verb} {self.shown(target)} ({_cite(out)})")
         text = f"{lines[0]}. Source: “{_short(facts[0].evidence.quote)}”"
         if listing and len(lines) > 1:
             text = self._listed(about, facts, answers)
@@ -488,19 +488,19 @@ class GraphAnswerer:
         items, verbs = [], []
         for fact, out in zip(facts, answers, strict=True):
             other = fact.target if fact.source == about.id else fact.source
-            items.append(f"{self._shown(self.graph.entities[other])} ({_cite(out)})")
+            items.append(f"{self.shown(self.graph.entities[other])} ({_cite(out)})")
             verbs.append(_VERBS.get(fact.relation, fact.relation.lower().replace("_", " ")))
         verb = verbs[0]
         joined = and_list(items)
         if all(f.source == about.id for f in facts):
-            claim = f"{self._shown(about)} {verb} {joined}"  # X depends on A and B
+            claim = f"{self.shown(about)} {verb} {joined}"  # X depends on A and B
         elif all(f.target == about.id for f in facts):
-            claim = f"{joined} {_plural(verb)} {self._shown(about)}"  # A and B address X
+            claim = f"{joined} {_plural(verb)} {self.shown(about)}"  # A and B address X
         else:
-            claim = f"{self._shown(about)} and {joined}: {verb}"
+            claim = f"{self.shown(about)} and {joined}: {verb}"
         return f"{claim}. Source: “{_short(facts[0].evidence.quote)}”"
 
-    def _shown(self, entity: GraphEntity) -> str:
+    def shown(self, entity: GraphEntity) -> str:
         """The entity as a dated answer names it: a person who has held several ranks or
         posts by name alone, since which one they held on the fact's date is not recorded
         with it ("Ann Vale holds the post of Deputy Chief Constable (as of 2010)", not
@@ -521,8 +521,8 @@ class GraphAnswerer:
         if subject.type != "Person":
             person = self.holder_of(subject.name, fact.evidence.doc_id, fact.evidence.as_of)
             if person is not None:
-                return f"{self._shown(person)}, {subject.display},"
-        return self._shown(subject)
+                return f"{self.shown(person)}, {subject.display},"
+        return self.shown(subject)
 
     def holder_of(self, post: str, doc_id: str, as_of: str | None) -> GraphEntity | None:
         """The person who held the post named `post` ("ACC (Crime)") as document `doc_id`
@@ -575,9 +575,9 @@ class GraphAnswerer:
         documents = self.search.index.documents
         document = documents.get(fact.evidence.doc_id)
         return FactAnswer(
-            subject=self._shown(self.graph.entities[fact.source]),
+            subject=self.shown(self.graph.entities[fact.source]),
             relation=fact.relation,
-            object=self._shown(self.graph.entities[fact.target]),
+            object=self.shown(self.graph.entities[fact.target]),
             evidence=fact.evidence,
             title=document.title if document else None,
         )

@@ -3,12 +3,15 @@
 The question's wording sets the type: "who" (and "which officer") asks for a person or a post;
 "what post" for a post; "when" for a date; "how many", "how much" and "what share" for a
 number; "which team", "which campaign" for a unit, organisation or initiative; "which force"
-for a police force first. Spans are found from the language, not from one document: a rank
+for a police force first; "which crime types" for a theme of the vocabulary ("domestic
+abuse"); "which areas" for places. Spans are found from the language, not from one document: a rank
 or title followed by capitalised names ("DI Ann Vale", "Councillor Tom Reed"), a
 given name from the vocabulary followed by a surname, a post rank with its portfolio ("the
 ACC (operations)"), any person, post or body the graph knows, capitalised words before a
 kind of body ("the Business Transformation team"), a force of the UK list other than the
-question's own, dates in the forms papers write them, and numbers with their unit.
+question's own, dates in the forms papers write them, numbers with their unit, the
+vocabulary's themes, and places: capitalised words inside a sentence that are no rank, month
+or body.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from kg.forces import find_forces, force_pattern
 from kg.vocab import Vocabulary
 
 PERSON, POST, DATE, NUMBER, BODY, FORCE = "person", "post", "date", "number", "body", "force"
+THEME, PLACE = "theme", "place"
 
 _BODY_WORDS = (
     "team|unit|department|board|group|committee|forum|panel|agency|organisation|organization|"
@@ -32,6 +36,19 @@ _BODY_WORDS = (
 _NOT_HEAD = r"(?!(?:is|are|was|were|does|did|do|has|have|had|will|can)\b)"
 _BODY_QUESTION = re.compile(
     rf"^\s*(?:which|what) (?:{_NOT_HEAD}[\w'’-]+ ){{0,2}}(?P<kind>{_BODY_WORDS})(?P<many>s)?\b",
+    re.I,
+)
+# "Which crime types", "what kinds of offending", "which harms": a theme of the vocabulary.
+_THEME_QUESTION = re.compile(
+    r"^\s*(?:which|what) (?:(?:types?|kinds?|forms?|areas?) of )?(?:[\w'’-]+ )?"
+    r"(?P<kind>crime|offence|offending|harm|vulnerabilit(?:y|ie)|theme|issue|priorit(?:y|ie))"
+    r"(?: type| area| categor(?:y|ie))?(?P<many>s)?\b",
+    re.I,
+)
+# "Which areas", "what towns": places, named without a kind of body.
+_PLACE_QUESTION = re.compile(
+    r"^\s*(?:which|what) (?:[\w'’-]+ ){0,2}(?P<kind>area|place|town|cit(?:y|ie)|district|"
+    r"borough|localit(?:y|ie)|neighbourhood|ward|region|count(?:y|ie))(?P<many>s)?\b(?! of\b)",
     re.I,
 )
 _QUESTION_TYPES = (
@@ -53,8 +70,11 @@ _QUESTION_TYPES = (
             re.I,
         ),
     ),
+    (THEME, _THEME_QUESTION),
+    (PLACE, _PLACE_QUESTION),
     (BODY, _BODY_QUESTION),
 )
+_LISTING = (_THEME_QUESTION, _PLACE_QUESTION, _BODY_QUESTION)
 # A phrase that sets the scene before the question proper: "In April 2014, which team ...".
 _SETTING = re.compile(
     r"^\s*(?:in|by|during|since|as of|at|for|after|before|on)\b[^,?]{1,40},\s*"
@@ -83,6 +103,9 @@ _NUMBER = re.compile(
     r"years|calls|cases|incidents|crimes|offences|arrests|OCUs|units|areas|forces)\b)?"
 )
 _NAME_WORD = r"[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)*"
+_OWN_ACRONYM = re.compile(r"\s*\([A-Z&]{2,}\)")
+# A place as papers name one: one to three capitalised words ("Sandwell", "Sutton Coldfield").
+_PLACE_NAME = re.compile(rf"\b{_NAME_WORD}(?: {_NAME_WORD}){{0,2}}\b")
 # Role words this sure of their relation (roles.yaml `confidence`) make a sentence a statement
 # of who leads, chairs or heads.
 _STRONG_ROLE = 0.8
@@ -98,10 +121,15 @@ class Span:
 
 
 def asks_for_many(question: str) -> bool:
-    """Whether the question asks for a kind of body in the plural ("which projects"): its
-    answer is every such span of the sentence."""
-    m = _BODY_QUESTION.search(_SETTING.sub("", question))
-    return bool(m and m.group("many"))
+    """Whether the question asks for a kind of body, theme or place in the plural ("which
+    projects", "which crime types", "which areas"): its answer is every such span of the
+    sentence."""
+    question = _SETTING.sub("", question)
+    for pattern in _LISTING:
+        m = pattern.search(question)
+        if m:
+            return bool(m.group("many"))
+    return False
 
 
 def question_types(question: str) -> tuple[str, ...]:
@@ -147,6 +175,18 @@ class SpanFinder:
         post += [rf"\b{p}\b" for p in _alternation(posts)]
         self._post = re.compile("|".join(post) or r"(?!)")
         self._acronyms = vocabulary.acronyms
+        themes = [
+            f for t in vocabulary.gazetteer.themes for f in (t.name, *t.aliases) if len(f) > 3
+        ]
+        self._theme = re.compile(
+            "|".join(rf"\b{t}\b" for t in _alternation(themes)) or r"(?!)", re.IGNORECASE
+        )
+        # Words that are capitalised in a paper but name no place: ranks, kinds of body, months.
+        self._not_place = (
+            {w for f in forms for w in norm(f).split()}
+            | set(_BODY_WORDS.split("|"))
+            | {m.lower() for m in _MONTHS.split("|")}
+        )
         self._body = re.compile("|".join(rf"\b{b}\b" for b in _alternation(bodies)) or r"(?!)")
 
     def find(self, kind: str, sentence: str, asked: Iterable[str] = ()) -> list[Span]:
@@ -160,6 +200,8 @@ class SpanFinder:
             NUMBER: (_NUMBER,),
             BODY: (self._body, _NAMED_BODY),
             FORCE: (force_pattern(),),
+            THEME: (self._theme,),
+            PLACE: (_PLACE_NAME,),
         }[kind]
         question = list(asked)
         said = set(question)
@@ -170,14 +212,32 @@ class SpanFinder:
                 # "PCC" only repeats a question about the Police and Crime Commissioner.
                 long_form = self._acronyms.get(m.group().strip(), m.group())
                 words = set(norm(long_form).split())
-                if not words or words <= said or any(_overlaps(m, s) for s in spans):
+                # "IPCC" repeats a question that names the IPCC, and "Police and Crime
+                # Commissioner (PCC)" one that names the commissioner.
+                surface = set(norm(_OWN_ACRONYM.sub("", m.group())).split())
+                if not words or words <= said or surface <= said:
+                    continue
+                if any(_overlaps(m, s) for s in spans):
                     continue
                 if kind == NUMBER and not _a_figure(m.group()):
                     continue
                 if named and (forces := set(find_forces(m.group()))) and forces <= named:
                     continue  # the question's own force, by any of its names or its acronym
+                if kind == PLACE and not self._a_place(m, sentence, words):
+                    continue
                 spans.append(Span(m.group().strip(), m.start(), m.end()))
         return spans
+
+    def _a_place(self, m: re.Match[str], sentence: str, words: set[str]) -> bool:
+        """A run of capitalised words that can be a place: not the sentence's first words
+        (any word is capitalised there), not a rank, kind of body or month, and not the
+        start of a body's name with its kind ("Harbour City Council" is a body)."""
+        before = sentence[: m.start()].rstrip()
+        if not before or before.endswith((".", "!", "?", ":", "“", '"', "(")):
+            return False
+        if words & self._not_place:
+            return False
+        return not _NAMED_BODY.match(sentence, m.start())
 
 
 class RoleWords:

@@ -289,9 +289,9 @@ def test_a_person_who_held_several_posts_is_named_without_a_rank_in_a_dated_answ
     holds = [GraphFact("p", "HOLDS_POST", "d", said), GraphFact("p", "HOLDS_POST", "c", said)]
     index = GraphIndex({"p": person, "d": dcc, "c": chief}, holds)
     answerer = GraphAnswerer(index, None, None)  # type: ignore[arg-type]
-    assert answerer._shown(person) == "Ann Vale"  # not "Chief Constable Ann Vale" for 2010
+    assert answerer.shown(person) == "Ann Vale"  # not "Chief Constable Ann Vale" for 2010
     one_post = GraphIndex({"p": person, "d": dcc}, holds[:1])
-    assert GraphAnswerer(one_post, None, None)._shown(person) == "Chief Constable Ann Vale"  # type: ignore[arg-type]
+    assert GraphAnswerer(one_post, None, None).shown(person) == "Chief Constable Ann Vale"  # type: ignore[arg-type]
 
 
 PANEL_2024 = """Essex Police, Fire and Crime Panel – Minutes

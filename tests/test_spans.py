@@ -11,7 +11,18 @@ from api.ask import _period_fit
 from api.confidence import Calibration, Support, default_calibration, load_calibration
 from api.graph_index import GraphEntity, GraphIndex
 from api.query import Forces, periods
-from api.spans import BODY, DATE, FORCE, NUMBER, PERSON, POST, SpanFinder, question_types
+from api.spans import (
+    BODY,
+    DATE,
+    FORCE,
+    NUMBER,
+    PERSON,
+    PLACE,
+    POST,
+    THEME,
+    SpanFinder,
+    question_types,
+)
 from kg.errors import KgError
 from kg.vocab import default_vocabulary
 
@@ -34,6 +45,10 @@ def finder() -> SpanFinder:
         ("Which team took over the review?", (BODY,)),
         ("Which neighbouring force runs the helicopter?", (FORCE, BODY)),
         ("In March 2019, which team took over the review?", (BODY,)),
+        ("Which crime types did the operation target?", (THEME,)),
+        ("What kinds of offending does the hub deal with?", (THEME,)),
+        ("Which boroughs have a neighbourhood desk?", (PLACE,)),
+        ("Which areas of business carry risk?", ()),
         ("What is Project Kestrel?", ()),
         ("cycle patrol review", ()),
     ],
@@ -58,6 +73,8 @@ def test_the_question_sets_the_type_of_span(question: str, types: tuple[str, ...
         (NUMBER, "The area covers 348 square miles of the county.", "348 square miles"),
         (NUMBER, "Arrests rose by 12.5% over the year.", "12.5%"),
         (BODY, "Since then the Business Change team has run the project.", "Business Change team"),
+        (THEME, "Patrols focused on knife crime and Domestic Abuse.", "Domestic Abuse"),
+        (PLACE, "The desks opened in Eastholme and Pellam Vale last year.", "Pellam Vale"),
     ],
 )
 def test_spans_of_each_type_are_found(
@@ -141,3 +158,11 @@ def test_a_force_span_is_another_force_than_the_question_names(finder: SpanFinde
     sentence = "WMP runs the payroll for Warwickshire Police and for Staffordshire."
     found = [s.text for s in finder.find(FORCE, sentence, asked)]
     assert found == ["Warwickshire Police", "Staffordshire"]
+
+
+def test_a_place_is_no_rank_month_body_or_first_word(finder: SpanFinder) -> None:
+    sentence = "Eastholme opened a desk in May and the Chief Constable visited Carrow City Council."
+    assert [s.text for s in finder.find(PLACE, sentence)] == []
+    said = ["which", "towns", "have", "a", "desk", "like", "carrow"]
+    listed = "Desks are open in Eastholme, Carrow and Sturbridge."
+    assert [s.text for s in finder.find(PLACE, listed, said)] == ["Eastholme", "Sturbridge"]
