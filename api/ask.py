@@ -19,7 +19,7 @@ from api.graph_index import Evidence, GraphEntity, norm
 from api.intents import Intent, IntentRecogniser
 from api.query import Period, periods
 from api.request import Filters
-from api.search import Hit, SearchService
+from api.search import Hit, SearchService, coverage
 from api.spans import (
     BODY,
     PERSON,
@@ -32,6 +32,7 @@ from api.spans import (
     asks_for_many,
     question_types,
 )
+from kg.text import terms
 from kg.vocab import default_vocabulary
 from vectors.encoder import Encoder
 
@@ -41,6 +42,7 @@ _SENTENCES = 12
 # The span an intent asks for when the question's wording sets none.
 _INTENT_TYPES: dict[str, tuple[str, ...]] = {"who_leads": (PERSON, POST), "post_of": (POST,)}
 _SPAN_SHARE = 0.5
+_OFF_TARGET = 0.6  # the scale of an answer from a sentence that does not name the target
 _WHO_IS = re.compile(r"^\s*who(?:m)?\s+(?:is|was|are|were|will be|has been)\b|^\s*who['’]s\b", re.I)
 # A plural question's answer lists every span of its kind (bodies, themes, places) in one
 # sentence; each span it lists after the first counts this much towards the sentence's score.
@@ -212,8 +214,17 @@ class AskService:
         # _SPAN_SHARE of the best sentence's score, not from one that merely sits nearby.
         floor = sentences[0].score * _SPAN_SHARE
         about = [s for s in sentences if s.score >= floor]
+        # "Who chairs X" is answered by a sentence about X, not about another board: those
+        # that name all of X come first, and an answer from one that does not is less sure.
+        wanted = set(terms(intent.target or "")) if roled else set()
+        analysed = self.search.analyse(question)
+
+        def naming(sentence: Sentence) -> bool:
+            return not wanted or coverage(wanted, analysed, sentence.reading, acronyms=True) == 1
+
         if roled:
             about = [s for s in about if self.roles.in_text(s.text)]
+            about.sort(key=lambda s: not naming(s))  # stable: best first within each
         many = asks_for_many(question)
         said = norm(question).split()
         best: tuple[float, Sentence, str, list[Span]] | None = None
@@ -240,7 +251,8 @@ class AskService:
             else:
                 named = self._holding(_nearest(spans, reading, asked), kind, sentence.hit)
             text = f"{named} ({cite(sentence.hit)}). Source: “{reading}”"
-            return self._passage_answer(text, intent, sentence, typed=1.0)
+            fit = 1.0 if naming(sentence) else _OFF_TARGET
+            return self._passage_answer(text, intent, sentence, typed=fit)
         text = " ".join(f"{s.text} ({cite(s.hit)})" for s in sentences[:2])
         return self._passage_answer(text, intent, sentences[0], 0.0 if kinds else 1.0)
 

@@ -59,6 +59,9 @@ _PASSAGE_BONUS = 0.5
 _PASSAGE_STEP = 0.1
 # The relation the question's verb names ("who chairs") counts for a little more.
 _VERB_BONUS = 0.15
+# A fact of another relation than the chairing or heading the question asks about scales the
+# answer's confidence by this much.
+_OTHER_ROLE = 0.6
 _VERB_RELATIONS = {
     "chair": "CHAIRS",
     "conven": "CHAIRS",
@@ -94,9 +97,10 @@ class _Scored:
     score: float
     similarity: float  # of the question to the fact's passage
     coverage: float  # share of the target's words in the fact's evidence
+    fit: float = 1.0  # how well the fact's relation fits the role the question names
 
     def support(self, route: str = "fact") -> Support:
-        return Support(route, self.score, self.similarity, self.coverage)
+        return Support(route, self.score, self.similarity, self.coverage, self.fit)
 
 
 class GraphAnswerer:
@@ -392,7 +396,11 @@ class GraphAnswerer:
             if wanted and _in_periods(fact, wanted):
                 score += _PERIOD_BONUS
             if best is None or score > best.score:
-                best = _Scored(fact, score, float(sim), coverage)
+                # "Who chairs X" answered by who heads X is a neighbouring answer; "lead" is
+                # any of the three.
+                specific = verbs - {"LEADS"}
+                fit = _OTHER_ROLE if specific and fact.relation not in specific else 1.0
+                best = _Scored(fact, score, float(sim), coverage, fit)
         if best is None or best.score < _MIN_SCORE:
             return None
         named = best.fact.target if end == "target" else best.fact.source

@@ -287,17 +287,22 @@ class SearchService:
         return hits
 
 
-def coverage(typed: set[str], analysed: AnalysedQuery, text: str) -> float:
+def coverage(
+    typed: set[str], analysed: AnalysedQuery, text: str, *, acronyms: bool = False
+) -> float:
     """The share of the query's own words that `text` holds; an acronym counts when its long
-    form is there instead ("CSE" in a passage on child sexual exploitation)."""
+    form is there instead ("CSE" in a passage on child sexual exploitation), and with
+    `acronyms`, a long form's words when its acronym is."""
     if not typed:
         return 0.0
     held = set(terms(text))
     found = typed & held
     for acronym, form in analysed.expansions:
-        for word in set(terms(acronym)) & typed:
-            if set(terms(form)) <= held:
-                found.add(word)
+        short, long = set(terms(acronym)), set(terms(form))
+        if long <= held:
+            found |= short & typed
+        if acronyms and short and short <= held:
+            found |= long & typed
     return len(found) / len(typed)
 
 

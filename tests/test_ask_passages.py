@@ -33,7 +33,12 @@ domestic abuse, child sexual exploitation and modern day slavery, with weekly ac
 3. The street pastor scheme in the town centre is funded by the Harbour Churches Trust and
 staffed by volunteers on Friday and Saturday nights.
 
-4. Inspectors visited the control room and listened to calls. Call handlers were courteous
+4. Governance of the estate is strong. The Estates Board is chaired by Mrs Jo Danvers,
+who reports to the chief officer group each month.
+
+5. The Fleet Unit is headed by Inspector Dan Pike, who joined it from roads policing.
+
+6. Inspectors visited the control room and listened to calls. Call handlers were courteous
 and knowledgeable about the services available to vulnerable callers.
 """,
     "marrow_inspection_2021.txt.meta.yaml": 'force: "Marrowdale Constabulary"\n',
@@ -84,3 +89,24 @@ def test_who_is_a_post_is_never_answered_by_a_body(services: Services) -> None:
     # Nobody in the papers holds the post: no body stands in for its holder.
     answer = passage_answer(services, "Who is the control room manager?")
     assert answer.support is not None and answer.support.typed == 0.0
+
+
+def test_a_who_chairs_answer_from_a_sentence_about_another_body_is_less_sure(
+    services: Services,
+) -> None:
+    named = passage_answer(services, "Who chairs the Estates Board?")
+    assert claim(named).startswith("Mrs Jo Danvers (")
+    assert named.support is not None and named.support.typed == 1.0
+    other = passage_answer(services, "Who chairs the Vetting Board?")
+    assert other.support is not None and other.support.typed < 1.0
+    assert other.confidence < named.confidence
+
+
+def test_a_fact_of_another_role_than_the_question_asks_is_less_sure(services: Services) -> None:
+    _, _, heads = services.ask.candidates("Who heads the Fleet Unit?")
+    _, _, chairs = services.ask.candidates("Who chairs the Fleet Unit?")
+    graph_heads, graph_chairs = heads[0], chairs[0]
+    assert graph_heads.support is not None and graph_heads.support.route == "fact"
+    assert "Dan Pike" in graph_heads.answer and "Dan Pike" in graph_chairs.answer
+    assert graph_heads.support.typed == 1.0
+    assert graph_chairs.support is not None and graph_chairs.support.typed < 1.0
